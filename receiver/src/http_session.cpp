@@ -1,0 +1,160 @@
+#include "http_session.hpp"
+
+#include <boost/beast/core/string.hpp>
+
+#include "logging.hpp"
+#include "worker.hpp"
+
+namespace p2l {
+
+namespace asio = boost::asio;
+namespace beast = boost::beast;
+namespace http = beast::http;
+
+namespace {
+
+constexpr std::size_t kHeaderLimit = 16 * 1024;
+constexpr std::string_view kContinue = "HTTP/1.1 100 Continue\r\n\r\n";
+
+}  // namespace
+
+HttpSession::HttpSession(asio::ip::tcp::socket socket, Worker& worker)
+    : stream_(std::move(socket)), worker_(worker) {
+  worker_.add_session(this);
+}
+
+HttpSession::~HttpSession() { worker_.remove_session(this); }
+
+void HttpSession::start() { read_header(); }
+
+void HttpSession::stop_when_idle() {
+  stopping_ = true;
+  // Nothing of a next request has arrived: nothing to finish.
+  if (waiting_for_request_) stream_.socket().cancel();
+}
+
+void HttpSession::read_header() {
+  waiting_for_request_ = buffer_.size() == 0;
+  if (stopping_ && waiting_for_request_) {
+    close();
+    return;
+  }
+  parser_.emplace();
+  parser_->header_limit(kHeaderLimit);
+  parser_->body_limit(worker_.config().max_body_bytes);
+  stream_.expires_after(worker_.config().keepalive_timeout);
+  http::async_read_header(stream_, buffer_, *parser_,
+                          [self = shared_from_this()](beast::error_code error, std::size_t) {
+                            self->on_header(error);
+                          });
+}
+
+void HttpSession::on_header(beast::error_code error) {
+  waiting_for_request_ = false;
+  if (error) {
+    on_read_error(error);
+    return;
+  }
+  request_started_ = std::chrono::steady_clock::now();
+  // Refuse a declared oversize body before reading any of it.
+  const auto declared = parser_->content_length();
+  if (declared && *declared > worker_.config().max_body_bytes) {
+    on_read_error(http::error::body_limit);
+    return;
+  }
+  const auto& header = parser_->get();
+  if (beast::iequals(header[http::field::expect], "100-continue")) {
+    stream_.expires_after(worker_.config().request_timeout);
+    asio::async_write(stream_, asio::buffer(kContinue.data(), kContinue.size()),
+                      [self = shared_from_this()](beast::error_code write_error, std::size_t) {
+                        if (write_error) {
+                          self->close();
+                          return;
+                        }
+                        self->read_body();
+                      });
+    return;
+  }
+  read_body();
+}
+
+void HttpSession::read_body() {
+  stream_.expires_after(worker_.config().request_timeout);
+  http::async_read(stream_, buffer_, *parser_,
+                   [self = shared_from_this()](beast::error_code error, std::size_t) {
+                     self->on_body(error);
+                   });
+}
+
+void HttpSession::on_body(beast::error_code error) {
+  if (error) {
+    on_read_error(error);
+    return;
+  }
+  const auto& request = parser_->get();
+  const bool keep_alive = request.keep_alive() && !stopping_;
+  const auto content_type = request[http::field::content_type];
+  const auto response = worker_.handler().handle(
+      {.method = {request.method_string().data(), request.method_string().size()},
+       .target = {request.target().data(), request.target().size()},
+       .content_type = {content_type.data(), content_type.size()},
+       .body = request.body(),
+       .keep_alive = keep_alive},
+      response_scratch_);
+  send(response.bytes, !keep_alive);
+}
+
+void HttpSession::on_read_error(beast::error_code error) {
+  int status = 0;
+  std::string_view message;
+  if (error == http::error::body_limit) {
+    status = 413;
+    message = "request body is larger than the limit";
+  } else if (error == http::error::header_limit) {
+    status = 431;
+    message = "request header is larger than the limit";
+  } else if (error.category() == beast::error_code(http::error::end_of_stream).category() &&
+             error != http::error::end_of_stream && error != http::error::partial_message) {
+    status = 400;
+    message = "malformed HTTP request";
+  }
+  if (status == 0) {
+    // The peer went away, was idle too long, or we are shutting down.
+    log_event(worker_.logger(), spdlog::level::trace, "connection closed",
+              {{"reason", error.message()}});
+    close();
+    return;
+  }
+  if (waiting_for_request_ || parser_->is_header_done() == false) {
+    request_started_ = std::chrono::steady_clock::now();
+  }
+  log_event(worker_.logger(), spdlog::level::debug, "request rejected",
+            {{"status", status}, {"reason", error.message()}});
+  send(worker_.handler().reject(status, message, response_scratch_).bytes, true);
+}
+
+void HttpSession::send(std::string_view response, bool close_after) {
+  stream_.expires_after(worker_.config().request_timeout);
+  asio::async_write(
+      stream_, asio::buffer(response.data(), response.size()),
+      [self = shared_from_this(), close_after](beast::error_code error, std::size_t) {
+        self->on_sent(error, close_after);
+      });
+}
+
+void HttpSession::on_sent(beast::error_code error, bool close_after) {
+  worker_.metrics().latency.observe(std::chrono::steady_clock::now() - request_started_);
+  if (error || close_after || stopping_) {
+    close();
+    return;
+  }
+  read_header();
+}
+
+void HttpSession::close() {
+  beast::error_code ignored;
+  stream_.socket().shutdown(asio::ip::tcp::socket::shutdown_send, ignored);
+  stream_.close();
+}
+
+}  // namespace p2l
