@@ -23,13 +23,12 @@ std::string lowercase(std::string text) {
   throw ConfigError(name + "=\"" + value + "\" is invalid: expected " + expected);
 }
 
-std::uint64_t parse_unsigned(const std::string& name, const std::string& value,
-                             std::uint64_t min, std::uint64_t max) {
+std::uint64_t parse_unsigned(const std::string& name, const std::string& value, std::uint64_t min,
+                             std::uint64_t max) {
   std::uint64_t number = 0;
   const char* end = value.data() + value.size();
   const auto [ptr, error] = std::from_chars(value.data(), end, number);
-  const std::string range =
-      "an integer from " + std::to_string(min) + " to " + std::to_string(max);
+  const std::string range = "an integer from " + std::to_string(min) + " to " + std::to_string(max);
   if (value.empty() || error != std::errc{} || ptr != end || number < min || number > max) {
     invalid(name, value, range);
   }
@@ -101,7 +100,7 @@ ReceiverConfig load_config(const EnvLookup& lookup, const std::string& host_name
         static_cast<unsigned>(parse_unsigned("P2L_ROTBACKUPS", *value, 1, 1000));
   }
   if (auto value = read("P2L_LOGLEVEL")) {
-    static constexpr std::array kLevels = {"trace", "debug", "info",
+    static constexpr std::array kLevels = {"trace",   "debug", "info",
                                            "warning", "error", "critical"};
     const std::string level = lowercase(*value);
     if (std::find(kLevels.begin(), kLevels.end(), level) == kLevels.end()) {

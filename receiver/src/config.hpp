@@ -12,22 +12,22 @@ namespace p2l {
 // The receiver's settings. Names and defaults follow the environment
 // variables of the original deployment (see README, "Configuration").
 struct ReceiverConfig {
-  std::string host = "0.0.0.0";               // P2L_HOST
-  std::uint16_t port = 80;                    // P2L_PORT (0: any free port)
-  std::string endpoint = "/postback";         // P2L_ENDPOINT
-  bool log_query_params = true;               // P2L_LOG_QUERYPARAM
-  unsigned workers = 1;                       // P2L_WORKERS
-  std::uint64_t rotation_bytes = 10485760;    // P2L_ROTBYTES (0: never rotate)
-  unsigned rotation_backups = 5;              // P2L_ROTBACKUPS
-  std::string log_level = "debug";            // P2L_LOGLEVEL
-  std::string log_dir = "/data/logs";         // P2L_LOG_DIR
-  std::uint64_t max_body_bytes = 1048576;     // P2L_MAX_BODY_BYTES
-  std::chrono::seconds keepalive_timeout{75}; // P2L_KEEPALIVE_TIMEOUT (idle and header read)
-  std::chrono::seconds request_timeout{30};   // P2L_REQUEST_TIMEOUT (body read)
-  std::chrono::seconds drain_timeout{25};     // P2L_DRAIN_TIMEOUT (after SIGTERM)
-  bool fsync = false;                         // P2L_FSYNC
-  std::string pod_name;                       // POD_NAME (default: host name)
-  std::string node_name;                      // NODE_NAME (default: host name)
+  std::string host = "0.0.0.0";                // P2L_HOST
+  std::uint16_t port = 80;                     // P2L_PORT (0: any free port)
+  std::string endpoint = "/postback";          // P2L_ENDPOINT
+  bool log_query_params = true;                // P2L_LOG_QUERYPARAM
+  unsigned workers = 1;                        // P2L_WORKERS
+  std::uint64_t rotation_bytes = 10485760;     // P2L_ROTBYTES (0: never rotate)
+  unsigned rotation_backups = 5;               // P2L_ROTBACKUPS
+  std::string log_level = "debug";             // P2L_LOGLEVEL
+  std::string log_dir = "/data/logs";          // P2L_LOG_DIR
+  std::uint64_t max_body_bytes = 1048576;      // P2L_MAX_BODY_BYTES
+  std::chrono::seconds keepalive_timeout{75};  // P2L_KEEPALIVE_TIMEOUT (idle and header read)
+  std::chrono::seconds request_timeout{30};    // P2L_REQUEST_TIMEOUT (body read)
+  std::chrono::seconds drain_timeout{25};      // P2L_DRAIN_TIMEOUT (after SIGTERM)
+  bool fsync = false;                          // P2L_FSYNC
+  std::string pod_name;                        // POD_NAME (default: host name)
+  std::string node_name;                       // NODE_NAME (default: host name)
 };
 
 // A setting that cannot be used; the message names the variable.

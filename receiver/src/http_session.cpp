@@ -23,9 +23,13 @@ HttpSession::HttpSession(asio::ip::tcp::socket socket, Worker& worker)
   worker_.add_session(this);
 }
 
-HttpSession::~HttpSession() { worker_.remove_session(this); }
+HttpSession::~HttpSession() {
+  worker_.remove_session(this);
+}
 
-void HttpSession::start() { read_header(); }
+void HttpSession::start() {
+  read_header();
+}
 
 void HttpSession::stop_when_idle() {
   stopping_ = true;
@@ -80,10 +84,9 @@ void HttpSession::on_header(beast::error_code error) {
 
 void HttpSession::read_body() {
   stream_.expires_after(worker_.config().request_timeout);
-  http::async_read(stream_, buffer_, *parser_,
-                   [self = shared_from_this()](beast::error_code error, std::size_t) {
-                     self->on_body(error);
-                   });
+  http::async_read(
+      stream_, buffer_, *parser_,
+      [self = shared_from_this()](beast::error_code error, std::size_t) { self->on_body(error); });
 }
 
 void HttpSession::on_body(beast::error_code error) {
@@ -135,11 +138,10 @@ void HttpSession::on_read_error(beast::error_code error) {
 
 void HttpSession::send(std::string_view response, bool close_after) {
   stream_.expires_after(worker_.config().request_timeout);
-  asio::async_write(
-      stream_, asio::buffer(response.data(), response.size()),
-      [self = shared_from_this(), close_after](beast::error_code error, std::size_t) {
-        self->on_sent(error, close_after);
-      });
+  asio::async_write(stream_, asio::buffer(response.data(), response.size()),
+                    [self = shared_from_this(), close_after](beast::error_code error, std::size_t) {
+                      self->on_sent(error, close_after);
+                    });
 }
 
 void HttpSession::on_sent(beast::error_code error, bool close_after) {

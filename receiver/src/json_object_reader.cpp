@@ -14,7 +14,9 @@ int hex_digit(char c) noexcept {
   return -1;
 }
 
-bool is_digit(char c) noexcept { return c >= '0' && c <= '9'; }
+bool is_digit(char c) noexcept {
+  return c >= '0' && c <= '9';
+}
 
 void append_utf8(std::string& out, std::uint32_t code_point) {
   if (code_point < 0x80) {
@@ -184,18 +186,21 @@ bool JsonObjectReader::parse_number() {
   if (input_[pos_] == '0') {
     ++pos_;
   } else {
-    while (pos_ < input_.size() && is_digit(input_[pos_])) ++pos_;
+    while (pos_ < input_.size() && is_digit(input_[pos_]))
+      ++pos_;
   }
   if (pos_ < input_.size() && input_[pos_] == '.') {
     ++pos_;
     if (pos_ >= input_.size() || !is_digit(input_[pos_])) return fail("invalid number");
-    while (pos_ < input_.size() && is_digit(input_[pos_])) ++pos_;
+    while (pos_ < input_.size() && is_digit(input_[pos_]))
+      ++pos_;
   }
   if (pos_ < input_.size() && (input_[pos_] == 'e' || input_[pos_] == 'E')) {
     ++pos_;
     if (pos_ < input_.size() && (input_[pos_] == '+' || input_[pos_] == '-')) ++pos_;
     if (pos_ >= input_.size() || !is_digit(input_[pos_])) return fail("invalid number");
-    while (pos_ < input_.size() && is_digit(input_[pos_])) ++pos_;
+    while (pos_ < input_.size() && is_digit(input_[pos_]))
+      ++pos_;
   }
   values_.append(input_.substr(start, pos_ - start));
   return true;

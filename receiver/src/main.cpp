@@ -16,7 +16,8 @@
 
 namespace {
 
-constexpr std::string_view kUsage = R"(post2log-receiver: logs HTTP postbacks as JSON lines to rotated files.
+constexpr std::string_view kUsage =
+    R"(post2log-receiver: logs HTTP postbacks as JSON lines to rotated files.
 
 Configured by environment variables (defaults in brackets):
   P2L_HOST              listen address [0.0.0.0]
@@ -84,8 +85,7 @@ int main(int argc, char** argv) {
     p2l::Server server(config, logger);
     return server.run();
   } catch (const std::exception& failure) {
-    p2l::log_event(*logger, spdlog::level::critical, "cannot start",
-                   {{"error", failure.what()}});
+    p2l::log_event(*logger, spdlog::level::critical, "cannot start", {{"error", failure.what()}});
     return 1;
   }
 }

@@ -1,7 +1,7 @@
 #include "metrics.hpp"
 
-#include <cstddef>
 #include <fmt/format.h>
+#include <cstddef>
 
 namespace p2l {
 
@@ -33,7 +33,8 @@ namespace {
 template <typename Select>
 std::uint64_t sum(std::span<const WorkerMetrics* const> workers, Select select) {
   std::uint64_t total = 0;
-  for (const WorkerMetrics* worker : workers) total += select(*worker).value();
+  for (const WorkerMetrics* worker : workers)
+    total += select(*worker).value();
   return total;
 }
 
@@ -60,22 +61,19 @@ std::string render_prometheus(std::span<const WorkerMetrics* const> workers) {
                          value);
     }
   }
-  append_counter(out, "post2log_records_written_total", "Records written to the log files.",
-                 sum(workers, [](const WorkerMetrics& m) -> const Counter& {
-                   return m.records_written;
-                 }));
-  append_counter(out, "post2log_record_bytes_written_total",
-                 "Bytes of records written to the log files.",
-                 sum(workers, [](const WorkerMetrics& m) -> const Counter& {
-                   return m.bytes_written;
-                 }));
-  append_counter(out, "post2log_log_rotations_total", "Log file rotations.",
-                 sum(workers, [](const WorkerMetrics& m) -> const Counter& { return m.rotations; }));
-  append_counter(out, "post2log_write_errors_total",
-                 "Records that could not be written (the request got a 503).",
-                 sum(workers, [](const WorkerMetrics& m) -> const Counter& {
-                   return m.write_errors;
-                 }));
+  append_counter(
+      out, "post2log_records_written_total", "Records written to the log files.",
+      sum(workers, [](const WorkerMetrics& m) -> const Counter& { return m.records_written; }));
+  append_counter(
+      out, "post2log_record_bytes_written_total", "Bytes of records written to the log files.",
+      sum(workers, [](const WorkerMetrics& m) -> const Counter& { return m.bytes_written; }));
+  append_counter(
+      out, "post2log_log_rotations_total", "Log file rotations.",
+      sum(workers, [](const WorkerMetrics& m) -> const Counter& { return m.rotations; }));
+  append_counter(
+      out, "post2log_write_errors_total",
+      "Records that could not be written (the request got a 503).",
+      sum(workers, [](const WorkerMetrics& m) -> const Counter& { return m.write_errors; }));
 
   out +=
       "# HELP post2log_request_duration_seconds Time from a request's header being read "
@@ -83,9 +81,8 @@ std::string render_prometheus(std::span<const WorkerMetrics* const> workers) {
       "# TYPE post2log_request_duration_seconds histogram\n";
   std::uint64_t cumulative = 0;
   for (std::size_t i = 0; i < LatencyHistogram::kBounds.size(); ++i) {
-    cumulative += sum(workers, [i](const WorkerMetrics& m) -> const Counter& {
-      return m.latency.buckets[i];
-    });
+    cumulative += sum(
+        workers, [i](const WorkerMetrics& m) -> const Counter& { return m.latency.buckets[i]; });
     out += fmt::format("post2log_request_duration_seconds_bucket{{le=\"{}\"}} {}\n",
                        LatencyHistogram::kBounds[i], cumulative);
   }

@@ -26,8 +26,10 @@ bool is_generated_name(std::string_view key) {
 std::string media_type(std::string_view content_type) {
   const auto semicolon = content_type.find(';');
   std::string_view type = content_type.substr(0, semicolon);
-  while (!type.empty() && (type.back() == ' ' || type.back() == '\t')) type.remove_suffix(1);
-  while (!type.empty() && (type.front() == ' ' || type.front() == '\t')) type.remove_prefix(1);
+  while (!type.empty() && (type.back() == ' ' || type.back() == '\t'))
+    type.remove_suffix(1);
+  while (!type.empty() && (type.front() == ' ' || type.front() == '\t'))
+    type.remove_prefix(1);
   std::string lowered(type);
   std::transform(lowered.begin(), lowered.end(), lowered.begin(),
                  [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
@@ -61,7 +63,8 @@ void RecordBuilder::add_field(std::string_view key, std::string_view value, bool
     return;
   }
   if (field_index_.empty()) {
-    for (std::size_t i = 0; i < fields_.size(); ++i) field_index_.emplace(fields_[i].key, i);
+    for (std::size_t i = 0; i < fields_.size(); ++i)
+      field_index_.emplace(fields_[i].key, i);
   }
   const auto [it, inserted] = field_index_.emplace(key, fields_.size());
   if (inserted) {
@@ -83,7 +86,8 @@ RecordResult RecordBuilder::build(const PostRequest& request,
     if (!decode_form(request.query, query_fields_)) {
       return {RecordStatus::bad_request, "query parameters are not valid UTF-8"};
     }
-    for (const FormField& field : query_fields_) add_field(field.key, field.value, false);
+    for (const FormField& field : query_fields_)
+      add_field(field.key, field.value, false);
   }
 
   if (!request.body.empty()) {
@@ -92,7 +96,8 @@ RecordResult RecordBuilder::build(const PostRequest& request,
       if (!decode_form(request.body, form_fields_)) {
         return {RecordStatus::bad_request, "form body is not valid UTF-8"};
       }
-      for (const FormField& field : form_fields_) add_field(field.key, field.value, false);
+      for (const FormField& field : form_fields_)
+        add_field(field.key, field.value, false);
     } else if (type.starts_with("multipart/")) {
       return {RecordStatus::unsupported_media_type,
               "multipart bodies are not supported; send JSON or a form body"};

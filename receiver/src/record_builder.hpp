@@ -14,9 +14,9 @@ namespace p2l {
 
 // Who wrote a record: fixed for the life of a worker.
 struct RecordIdentity {
-  std::string node_name;        // _nodeName
-  std::string pod_hash;         // _workerPodHash
-  std::string worker_proc_id;   // _workerProcId
+  std::string node_name;       // _nodeName
+  std::string pod_hash;        // _workerPodHash
+  std::string worker_proc_id;  // _workerProcId
 };
 
 // The parts of a POST that end up in its record.

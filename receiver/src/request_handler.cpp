@@ -67,7 +67,8 @@ OutgoingResponse RequestHandler::handle(const IncomingRequest& request, std::str
   }
 
   const bool is_probe = path == "/healthz" || path == "/readyz" || path == "/metrics";
-  if (!is_probe) return respond(scratch, {.status = 404, .body = kNotFoundBody, .keep_alive = keep_alive});
+  if (!is_probe)
+    return respond(scratch, {.status = 404, .body = kNotFoundBody, .keep_alive = keep_alive});
   const bool head = request.method == "HEAD";
   if (request.method != "GET" && !head) {
     const std::string body = error_body("Method Not Allowed");
@@ -77,16 +78,16 @@ OutgoingResponse RequestHandler::handle(const IncomingRequest& request, std::str
                              .keep_alive = keep_alive});
   }
   if (path == "/healthz") {
-    return respond(scratch,
-                   {.status = 200, .body = R"({"status":"ok"})", .keep_alive = keep_alive, .head = head});
+    return respond(
+        scratch,
+        {.status = 200, .body = R"({"status":"ok"})", .keep_alive = keep_alive, .head = head});
   }
   if (path == "/readyz") {
     const std::string problem = readiness_.problem();
     if (problem.empty()) {
-      return respond(scratch, {.status = 200,
-                               .body = R"({"status":"ready"})",
-                               .keep_alive = keep_alive,
-                               .head = head});
+      return respond(
+          scratch,
+          {.status = 200, .body = R"({"status":"ready"})", .keep_alive = keep_alive, .head = head});
     }
     const std::string body = error_body(problem);
     return respond(scratch, {.status = 503, .body = body, .keep_alive = keep_alive, .head = head});

@@ -11,7 +11,9 @@
 namespace p2l {
 namespace {
 
-std::error_code last_error() { return {errno, std::system_category()}; }
+std::error_code last_error() {
+  return {errno, std::system_category()};
+}
 
 std::filesystem::path backup_path(const std::filesystem::path& path, unsigned index) {
   std::filesystem::path backup = path;
@@ -28,7 +30,9 @@ RotatingFile::RotatingFile(std::filesystem::path path, std::uint64_t max_bytes, 
   (void)open();
 }
 
-RotatingFile::~RotatingFile() { close(); }
+RotatingFile::~RotatingFile() {
+  close();
+}
 
 std::error_code RotatingFile::open() {
   fd_ = ::open(path_.c_str(), O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0644);

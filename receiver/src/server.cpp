@@ -17,13 +17,15 @@ namespace {
 
 std::vector<std::unique_ptr<WorkerMetrics>> make_metrics(unsigned count) {
   std::vector<std::unique_ptr<WorkerMetrics>> metrics;
-  for (unsigned i = 0; i < count; ++i) metrics.push_back(std::make_unique<WorkerMetrics>());
+  for (unsigned i = 0; i < count; ++i)
+    metrics.push_back(std::make_unique<WorkerMetrics>());
   return metrics;
 }
 
 std::vector<const WorkerMetrics*> view_of(const std::vector<std::unique_ptr<WorkerMetrics>>& all) {
   std::vector<const WorkerMetrics*> view;
-  for (const auto& metrics : all) view.push_back(metrics.get());
+  for (const auto& metrics : all)
+    view.push_back(metrics.get());
   return view;
 }
 
@@ -36,8 +38,8 @@ Server::Server(ReceiverConfig config, std::shared_ptr<spdlog::logger> logger)
       metrics_view_(view_of(metrics_)),
       readiness_(config_.log_dir, metrics_view_) {
   for (unsigned i = 0; i < config_.workers; ++i) {
-    workers_.push_back(std::make_unique<Worker>(config_, i, *metrics_[i], metrics_view_,
-                                                readiness_, *logger_));
+    workers_.push_back(
+        std::make_unique<Worker>(config_, i, *metrics_[i], metrics_view_, readiness_, *logger_));
   }
 }
 
@@ -78,11 +80,13 @@ int Server::run() {
   log_event(*logger_, spdlog::level::info, "shutting down",
             {{"signal", signal_number == SIGTERM ? "SIGTERM" : "SIGINT"}});
 
-  for (auto& worker : workers_) worker->begin_shutdown();
+  for (auto& worker : workers_)
+    worker->begin_shutdown();
   std::unique_lock lock(mutex);
   if (!all_done.wait_for(lock, config_.drain_timeout, [&] { return running == 0; })) {
     log_event(*logger_, spdlog::level::warn, "drain timeout reached, closing connections");
-    for (auto& worker : workers_) worker->force_stop();
+    for (auto& worker : workers_)
+      worker->force_stop();
   }
   lock.unlock();
   threads.clear();  // joins

@@ -32,7 +32,9 @@ tcp::endpoint Worker::listen(const tcp::endpoint& address) {
   return acceptor_.local_endpoint();
 }
 
-void Worker::run() { io_.run(); }
+void Worker::run() {
+  io_.run();
+}
 
 void Worker::accept() {
   acceptor_.async_accept([this](boost::system::error_code error, tcp::socket socket) {
@@ -60,7 +62,8 @@ void Worker::begin_shutdown() {
     accept_retry_.cancel();
     // stop_when_idle may end a session, which removes it from sessions_.
     const std::vector<HttpSession*> sessions(sessions_.begin(), sessions_.end());
-    for (HttpSession* session : sessions) session->stop_when_idle();
+    for (HttpSession* session : sessions)
+      session->stop_when_idle();
   });
 }
 

@@ -78,7 +78,9 @@ TEST(Config, ReadsEveryVariable) {
   EXPECT_EQ(config.node_name, "node-a");
 }
 
-TEST(Config, EmptyValueMeansDefault) { EXPECT_EQ(load({{"P2L_PORT", ""}}).port, 80); }
+TEST(Config, EmptyValueMeansDefault) {
+  EXPECT_EQ(load({{"P2L_PORT", ""}}).port, 80);
+}
 
 TEST(Config, InvalidValuesNameTheVariable) {
   const std::map<std::string, std::string> cases[] = {

@@ -56,14 +56,15 @@ TEST(Durability, RotationUnderConcurrentLoadKeepsEveryLineExactlyOnce) {
       HttpConnection connection(receiver.port());
       for (int i = 0; i < kPerClient; ++i) {
         const std::string id = std::to_string(c) + "-" + std::to_string(i);
-        const auto reply = connection.request("POST", "/postback?id=" + id,
-                                              R"({"payload":"xxxxxxxxxxxxxxxxxxxxxxxx"})",
-                                              "application/json");
+        const auto reply =
+            connection.request("POST", "/postback?id=" + id,
+                               R"({"payload":"xxxxxxxxxxxxxxxxxxxxxxxx"})", "application/json");
         if (reply.status != 200) ++failures;
       }
     });
   }
-  for (auto& client : clients) client.join();
+  for (auto& client : clients)
+    client.join();
   ASSERT_EQ(failures.load(), 0);
 
   const auto ids = record_ids(logs);
@@ -85,8 +86,8 @@ TEST(Durability, RotationUnderConcurrentLoadKeepsEveryLineExactlyOnce) {
   EXPECT_GT(files, 50u);
   EXPECT_TRUE(all_files_end_with_newline(logs));
   const auto metrics = http_request(receiver.port(), "GET", "/metrics").body;
-  EXPECT_NE(metrics.find("post2log_records_written_total " +
-                         std::to_string(kClients * kPerClient) + "\n"),
+  EXPECT_NE(metrics.find("post2log_records_written_total " + std::to_string(kClients * kPerClient) +
+                         "\n"),
             std::string::npos);
   EXPECT_NE(metrics.find("post2log_log_rotations_total " + std::to_string(files - 2) + "\n"),
             std::string::npos)
@@ -96,8 +97,8 @@ TEST(Durability, RotationUnderConcurrentLoadKeepsEveryLineExactlyOnce) {
 TEST(Durability, EveryAcknowledgedRecordSurvivesKill9) {
   TempDir dir;
   const fs::path logs = dir.path() / "logs";
-  ReceiverProcess receiver(logs, {{"P2L_WORKERS", "2"}, {"P2L_ROTBYTES", "65536"},
-                                  {"P2L_ROTBACKUPS", "1000"}});
+  ReceiverProcess receiver(
+      logs, {{"P2L_WORKERS", "2"}, {"P2L_ROTBYTES", "65536"}, {"P2L_ROTBACKUPS", "1000"}});
 
   std::mutex mutex;
   std::vector<std::string> acknowledged;
@@ -111,8 +112,8 @@ TEST(Durability, EveryAcknowledgedRecordSurvivesKill9) {
         for (int i = 0; !stop; ++i) {
           const std::string id = std::to_string(c) + "-" + std::to_string(i);
           ++sent;
-          const auto reply = connection.request("POST", "/postback?id=" + id, R"({"k":"v"})",
-                                                "application/json");
+          const auto reply =
+              connection.request("POST", "/postback?id=" + id, R"({"k":"v"})", "application/json");
           if (reply.status == 200) {
             const std::lock_guard lock(mutex);
             acknowledged.push_back(id);
@@ -123,14 +124,17 @@ TEST(Durability, EveryAcknowledgedRecordSurvivesKill9) {
       }
     });
   }
-  while (sent < 3000) std::this_thread::sleep_for(std::chrono::milliseconds(5));
+  while (sent < 3000)
+    std::this_thread::sleep_for(std::chrono::milliseconds(5));
   EXPECT_EQ(receiver.stop(SIGKILL), 128 + SIGKILL);
   stop = true;
-  for (auto& client : clients) client.join();
+  for (auto& client : clients)
+    client.join();
 
   ASSERT_GT(acknowledged.size(), 1000u);
   const auto ids = record_ids(logs);
-  for (const std::string& id : acknowledged) ASSERT_EQ(ids.count(id), 1u) << id;
+  for (const std::string& id : acknowledged)
+    ASSERT_EQ(ids.count(id), 1u) << id;
   EXPECT_TRUE(all_files_end_with_newline(logs));
 }
 
@@ -200,7 +204,8 @@ TEST(Durability, FullDiskGives503AndWritingResumesWhenSpaceReturns) {
 
   const auto ids = record_ids(logs);
   EXPECT_EQ(ids.size(), acknowledged.size());
-  for (const auto& id : acknowledged) EXPECT_EQ(ids.count(id), 1u) << id;
+  for (const auto& id : acknowledged)
+    EXPECT_EQ(ids.count(id), 1u) << id;
   const auto metrics = http_request(receiver.port(), "GET", "/metrics").body;
   EXPECT_NE(metrics.find("post2log_write_errors_total 5\n"), std::string::npos) << metrics;
   EXPECT_NE(metrics.find("post2log_http_responses_total{code=\"503\"} 6\n"), std::string::npos)
@@ -215,9 +220,10 @@ TEST(Durability, SigtermFinishesTheRequestInFlightThenExitsZero) {
   HttpConnection idle(receiver.port());
   HttpConnection in_flight(receiver.port());
   const std::string body = R"({"late":"but kept"})";
-  in_flight.send_raw("POST /postback?id=inflight HTTP/1.1\r\nHost: x\r\nContent-Type: "
-                     "application/json\r\nContent-Length: " +
-                     std::to_string(body.size()) + "\r\n\r\n" + body.substr(0, 5));
+  in_flight.send_raw(
+      "POST /postback?id=inflight HTTP/1.1\r\nHost: x\r\nContent-Type: "
+      "application/json\r\nContent-Length: " +
+      std::to_string(body.size()) + "\r\n\r\n" + body.substr(0, 5));
   std::this_thread::sleep_for(std::chrono::milliseconds(200));
   ::kill(receiver.pid(), SIGTERM);
   std::this_thread::sleep_for(std::chrono::milliseconds(300));

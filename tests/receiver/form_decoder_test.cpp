@@ -53,7 +53,9 @@ TEST(FormDecoder, RejectsInvalidUtf8) {
   EXPECT_FALSE(decode_form("a=%ED%A0%80", fields));  // an encoded surrogate
 }
 
-TEST(FormDecoder, EmptyInputGivesNoFields) { EXPECT_TRUE(decode("").empty()); }
+TEST(FormDecoder, EmptyInputGivesNoFields) {
+  EXPECT_TRUE(decode("").empty());
+}
 
 }  // namespace
 }  // namespace p2l

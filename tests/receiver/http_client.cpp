@@ -39,7 +39,8 @@ HttpReply HttpConnection::request(std::string_view method, std::string_view targ
   request.version(11);
   request.set(http::field::host, "127.0.0.1");
   if (!content_type.empty()) request.set(http::field::content_type, content_type);
-  for (const auto& [name, value] : headers) request.set(name, value);
+  for (const auto& [name, value] : headers)
+    request.set(name, value);
   request.body() = std::string(body);
   if (!body.empty() || method == "POST") request.prepare_payload();
   http::write(state_->socket, request);

@@ -40,10 +40,17 @@ TEST_F(HttpContract, PostIsLoggedAsOneRecordBeforeTheReply) {
   ASSERT_EQ(lines.size(), 1u);
   const auto record = ordered_json::parse(lines[0]);
   std::vector<std::string> keys;
-  for (const auto& item : record.items()) keys.push_back(item.key());
-  const std::vector<std::string> expected_keys = {
-      "p1", "p2", "e", "_path", "_postTimestamp", "_postDatetimeGMT", "_nodeName",
-      "_workerPodHash", "_workerProcId"};
+  for (const auto& item : record.items())
+    keys.push_back(item.key());
+  const std::vector<std::string> expected_keys = {"p1",
+                                                  "p2",
+                                                  "e",
+                                                  "_path",
+                                                  "_postTimestamp",
+                                                  "_postDatetimeGMT",
+                                                  "_nodeName",
+                                                  "_workerPodHash",
+                                                  "_workerProcId"};
   EXPECT_EQ(keys, expected_keys);
   EXPECT_EQ(record["p2"], "v 2");
   EXPECT_EQ(record["e"], "");
@@ -142,8 +149,8 @@ TEST_F(HttpContract, MalformedHttpAndOversizeHeadersAreRejected) {
   }
   {
     HttpConnection connection(port());
-    connection.send_raw("POST /postback HTTP/1.1\r\nHost: x\r\nX-Big: " +
-                        std::string(20000, 'a') + "\r\n\r\n");
+    connection.send_raw("POST /postback HTTP/1.1\r\nHost: x\r\nX-Big: " + std::string(20000, 'a') +
+                        "\r\n\r\n");
     EXPECT_EQ(connection.read_reply().status, 431);
   }
   EXPECT_EQ(total_log_bytes(log_dir_), 0u);
@@ -153,9 +160,8 @@ TEST_F(HttpContract, KeepAliveServesManyRequestsOnOneConnection) {
   start();
   HttpConnection connection(port());
   for (int i = 0; i < 50; ++i) {
-    const HttpReply reply =
-        connection.request("POST", "/postback?i=" + std::to_string(i), R"({"x":1})",
-                           "application/json");
+    const HttpReply reply = connection.request("POST", "/postback?i=" + std::to_string(i),
+                                               R"({"x":1})", "application/json");
     ASSERT_EQ(reply.status, 200);
     EXPECT_EQ(reply.header("connection"), "");
   }
@@ -169,9 +175,10 @@ TEST_F(HttpContract, ExpectContinueIsHonoured) {
   start();
   HttpConnection connection(port());
   const std::string body = R"({"a":"b"})";
-  connection.send_raw("POST /postback HTTP/1.1\r\nHost: x\r\nExpect: 100-continue\r\n"
-                      "Content-Type: application/json\r\nContent-Length: " +
-                      std::to_string(body.size()) + "\r\n\r\n");
+  connection.send_raw(
+      "POST /postback HTTP/1.1\r\nHost: x\r\nExpect: 100-continue\r\n"
+      "Content-Type: application/json\r\nContent-Length: " +
+      std::to_string(body.size()) + "\r\n\r\n");
   EXPECT_EQ(connection.read_reply().status, 100);
   connection.send_raw(body);
   EXPECT_EQ(connection.read_reply().status, 200);
@@ -208,8 +215,7 @@ TEST_F(HttpContract, HealthReadinessAndMetrics) {
   const auto line_size = std::filesystem::file_size(log_dir_ / "post2log-1.log");
   EXPECT_NE(page.find("post2log_record_bytes_written_total " + std::to_string(line_size) + "\n"),
             std::string::npos);
-  EXPECT_NE(page.find("post2log_request_duration_seconds_bucket{le=\"+Inf\"} "),
-            std::string::npos);
+  EXPECT_NE(page.find("post2log_request_duration_seconds_bucket{le=\"+Inf\"} "), std::string::npos);
   EXPECT_NE(page.find("# TYPE post2log_request_duration_seconds histogram"), std::string::npos);
   EXPECT_NE(page.find("post2log_log_rotations_total 0\n"), std::string::npos);
   EXPECT_NE(page.find("post2log_write_errors_total 0\n"), std::string::npos);
@@ -228,9 +234,11 @@ TEST_F(HttpContract, RestartAppendsToTheSameFiles) {
 }
 
 TEST(ReceiverConfiguration, InvalidSettingsStopItWithTheVariableNamed) {
-  for (const auto& [name, value] : std::vector<std::pair<std::string, std::string>>{
-           {"P2L_PORT", "eighty"}, {"P2L_WORKERS", "0"}, {"P2L_ENDPOINT", "postback"},
-           {"P2L_LOG_QUERYPARAM", "sometimes"}}) {
+  for (const auto& [name, value] :
+       std::vector<std::pair<std::string, std::string>>{{"P2L_PORT", "eighty"},
+                                                        {"P2L_WORKERS", "0"},
+                                                        {"P2L_ENDPOINT", "postback"},
+                                                        {"P2L_LOG_QUERYPARAM", "sometimes"}}) {
     const ExitResult result = run_receiver_to_exit({{name, value}}, std::chrono::seconds(10));
     EXPECT_EQ(result.status, 1) << name;
     EXPECT_NE(result.output.find(name + "=\"" + value + "\" is invalid"), std::string::npos)
@@ -239,9 +247,8 @@ TEST(ReceiverConfiguration, InvalidSettingsStopItWithTheVariableNamed) {
   TempDir dir;
   const auto file = dir.path() / "file";
   std::ofstream(file) << "not a directory";
-  const ExitResult result =
-      run_receiver_to_exit({{"P2L_LOG_DIR", (file / "logs").string()}, {"P2L_PORT", "0"}},
-                           std::chrono::seconds(10));
+  const ExitResult result = run_receiver_to_exit(
+      {{"P2L_LOG_DIR", (file / "logs").string()}, {"P2L_PORT", "0"}}, std::chrono::seconds(10));
   EXPECT_EQ(result.status, 1);
   EXPECT_NE(result.output.find("P2L_LOG_DIR"), std::string::npos) << result.output;
 }

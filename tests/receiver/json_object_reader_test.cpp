@@ -52,7 +52,9 @@ TEST(JsonObjectReader, DecodesKeysForComparison) {
   EXPECT_EQ(members[1].first, "tab\t");
 }
 
-TEST(JsonObjectReader, AcceptsEmptyObject) { EXPECT_TRUE(read_ok("{}").empty()); }
+TEST(JsonObjectReader, AcceptsEmptyObject) {
+  EXPECT_TRUE(read_ok("{}").empty());
+}
 
 TEST(JsonObjectReader, RejectsNonObjects) {
   for (const char* body : {"[1]", "1", "\"s\"", "null", "true"}) {
@@ -62,11 +64,29 @@ TEST(JsonObjectReader, RejectsNonObjects) {
 }
 
 TEST(JsonObjectReader, RejectsMalformedJson) {
-  for (const char* body :
-       {"{", "{\"a\"}", "{\"a\":}", "{\"a\":1,}", "{\"a\":01}", "{\"a\":1.}", "{\"a\":.5}",
-        "{\"a\":1e}", "{\"a\":-}", "{\"a\":tru}", "{\"a\":nul}", "{\"a\":[1,]}", "{\"a\":[1 2]}",
-        "{\"a\":\"x}", "{\"a\":\"\\x\"}", "{\"a\":\"\\u12G4\"}", "{a:1}", "{'a':1}",
-        "{\"a\":1} {}", "{\"a\":1}x", "{\"a\":NaN}", "{\"a\":Infinity}", "{\"a\":+1}"}) {
+  for (const char* body : {"{",
+                           "{\"a\"}",
+                           "{\"a\":}",
+                           "{\"a\":1,}",
+                           "{\"a\":01}",
+                           "{\"a\":1.}",
+                           "{\"a\":.5}",
+                           "{\"a\":1e}",
+                           "{\"a\":-}",
+                           "{\"a\":tru}",
+                           "{\"a\":nul}",
+                           "{\"a\":[1,]}",
+                           "{\"a\":[1 2]}",
+                           "{\"a\":\"x}",
+                           "{\"a\":\"\\x\"}",
+                           "{\"a\":\"\\u12G4\"}",
+                           "{a:1}",
+                           "{'a':1}",
+                           "{\"a\":1} {}",
+                           "{\"a\":1}x",
+                           "{\"a\":NaN}",
+                           "{\"a\":Infinity}",
+                           "{\"a\":+1}"}) {
     const std::string error = read_error(body);
     EXPECT_TRUE(error.starts_with("invalid JSON at byte ")) << body << " -> " << error;
   }

@@ -15,7 +15,8 @@ inline std::vector<std::string> read_all_lines(const std::filesystem::path& dir)
     if (entry.path().filename().string().find(".log") == std::string::npos) continue;
     std::ifstream in(entry.path(), std::ios::binary);
     std::string line;
-    while (std::getline(in, line)) lines.push_back(line);
+    while (std::getline(in, line))
+      lines.push_back(line);
   }
   return lines;
 }

@@ -30,9 +30,11 @@ std::string read_file(const std::filesystem::path& path) {
 // stdout to `output`.
 pid_t spawn(const std::map<std::string, std::string>& env, const std::filesystem::path& output) {
   std::vector<std::string> entries = {"PATH=/usr/bin:/bin"};
-  for (const auto& [name, value] : env) entries.push_back(name + "=" + value);
+  for (const auto& [name, value] : env)
+    entries.push_back(name + "=" + value);
   std::vector<char*> envp;
-  for (auto& entry : entries) envp.push_back(entry.data());
+  for (auto& entry : entries)
+    envp.push_back(entry.data());
   envp.push_back(nullptr);
   std::string binary = P2L_RECEIVER_BIN;
   char* argv[] = {binary.data(), nullptr};
@@ -76,7 +78,8 @@ ReceiverProcess::ReceiverProcess(const std::filesystem::path& log_dir,
                                                  {"P2L_LOGLEVEL", "info"},
                                                  {"POD_NAME", "demo-0-7bcd9d6cdf-7jmsd"},
                                                  {"NODE_NAME", "node-a"}};
-  for (const auto& [name, value] : env) full_env[name] = value;
+  for (const auto& [name, value] : env)
+    full_env[name] = value;
   // Empty it first so a previous run's "listening" line cannot be mistaken for ours.
   std::ofstream(stderr_path_, std::ios::trunc).close();
   pid_ = spawn(full_env, stderr_path_);
@@ -125,7 +128,9 @@ std::optional<int> ReceiverProcess::wait_exit(std::chrono::milliseconds timeout)
   return status;
 }
 
-std::string ReceiverProcess::log_output() const { return read_file(stderr_path_); }
+std::string ReceiverProcess::log_output() const {
+  return read_file(stderr_path_);
+}
 
 ExitResult run_receiver_to_exit(const std::map<std::string, std::string>& env,
                                 std::chrono::seconds timeout) {

@@ -56,11 +56,14 @@ TEST(RecordBuilder, RepeatedKeyKeepsFirstPositionAndLastValue) {
 TEST(RecordBuilder, RepeatedKeysStayCorrectPastTheLinearLookupLimit) {
   auto builder = make_builder();
   std::string query;
-  for (int i = 0; i < 40; ++i) query += "k" + std::to_string(i) + "=a&";
-  for (int i = 0; i < 40; ++i) query += "k" + std::to_string(i) + "=b&";
+  for (int i = 0; i < 40; ++i)
+    query += "k" + std::to_string(i) + "=a&";
+  for (int i = 0; i < 40; ++i)
+    query += "k" + std::to_string(i) + "=b&";
   const std::string line = build_ok(builder, {.path = "/p", .query = query});
   std::string expected = "{";
-  for (int i = 0; i < 40; ++i) expected += "\"k" + std::to_string(i) + "\":\"b\",";
+  for (int i = 0; i < 40; ++i)
+    expected += "\"k" + std::to_string(i) + "\":\"b\",";
   EXPECT_EQ(line, expected + R"("_path":"/p",)" + kTail);
 }
 
@@ -119,13 +122,13 @@ TEST(RecordBuilder, RejectsBadBodiesAndQueries) {
   EXPECT_EQ(status_of({.path = "/p", .body = "[1,2]"}), RecordStatus::bad_request);
   EXPECT_EQ(status_of({.path = "/p", .body = "{\"a\":\"\xFF\"}"}), RecordStatus::bad_request);
   EXPECT_EQ(status_of({.path = "/p", .query = "a=%FF"}), RecordStatus::bad_request);
-  EXPECT_EQ(status_of({.path = "/p",
-                       .content_type = "application/x-www-form-urlencoded",
-                       .body = "a=%C3"}),
-            RecordStatus::bad_request);
-  EXPECT_EQ(status_of({.path = "/p", .content_type = "multipart/form-data; boundary=x",
-                       .body = "--x"}),
-            RecordStatus::unsupported_media_type);
+  EXPECT_EQ(
+      status_of(
+          {.path = "/p", .content_type = "application/x-www-form-urlencoded", .body = "a=%C3"}),
+      RecordStatus::bad_request);
+  EXPECT_EQ(
+      status_of({.path = "/p", .content_type = "multipart/form-data; boundary=x", .body = "--x"}),
+      RecordStatus::unsupported_media_type);
 }
 
 TEST(RecordBuilder, DatetimeFollowsTheClock) {
@@ -135,8 +138,9 @@ TEST(RecordBuilder, DatetimeFollowsTheClock) {
             RecordStatus::ok);
   EXPECT_NE(line.find(R"("_postTimestamp":999,"_postDatetimeGMT":"1970-01-01T00:00:00Z")"),
             std::string::npos);
-  ASSERT_EQ(builder.build({.path = "/p"}, system_clock::time_point{milliseconds(1000)}, line).status,
-            RecordStatus::ok);
+  ASSERT_EQ(
+      builder.build({.path = "/p"}, system_clock::time_point{milliseconds(1000)}, line).status,
+      RecordStatus::ok);
   EXPECT_NE(line.find(R"("_postTimestamp":1000,"_postDatetimeGMT":"1970-01-01T00:00:01Z")"),
             std::string::npos);
 }

@@ -33,8 +33,8 @@ TEST(RotatingFile, AppendsWholeLines) {
 TEST(RotatingFile, RotatesBeforeALineWouldOverflow) {
   TempDir dir;
   RotatingFile file(dir.path() / "x.log", 10, 3, false);
-  for (const char* line : {"aaaa\n", "bbbb\n", "cccc\n", "dddd\n", "eeee\n", "ffff\n", "gggg\n",
-                           "hhhh\n", "iiii\n"}) {
+  for (const char* line :
+       {"aaaa\n", "bbbb\n", "cccc\n", "dddd\n", "eeee\n", "ffff\n", "gggg\n", "hhhh\n", "iiii\n"}) {
     ASSERT_FALSE(file.append(line));
   }
   // Two lines per file; the oldest (aaaa, bbbb) was dropped after 3 backups.
