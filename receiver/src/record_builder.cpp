@@ -22,18 +22,23 @@ bool is_generated_name(std::string_view key) {
   return std::find(kGeneratedNames.begin(), kGeneratedNames.end(), key) != kGeneratedNames.end();
 }
 
-// The media type of a Content-Type header, lowercased, without parameters.
-std::string media_type(std::string_view content_type) {
-  const auto semicolon = content_type.find(';');
-  std::string_view type = content_type.substr(0, semicolon);
+// The media type of a Content-Type header, without parameters or padding.
+std::string_view media_type(std::string_view content_type) {
+  std::string_view type = content_type.substr(0, content_type.find(';'));
   while (!type.empty() && (type.back() == ' ' || type.back() == '\t'))
     type.remove_suffix(1);
   while (!type.empty() && (type.front() == ' ' || type.front() == '\t'))
     type.remove_prefix(1);
-  std::string lowered(type);
-  std::transform(lowered.begin(), lowered.end(), lowered.begin(),
-                 [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
-  return lowered;
+  return type;
+}
+
+// ASCII case-insensitive prefix test: media types are case-insensitive.
+bool starts_with_ignoring_case(std::string_view text, std::string_view prefix) {
+  if (text.size() < prefix.size()) return false;
+  for (std::size_t i = 0; i < prefix.size(); ++i) {
+    if (std::tolower(static_cast<unsigned char>(text[i])) != prefix[i]) return false;
+  }
+  return true;
 }
 
 }  // namespace
@@ -91,14 +96,15 @@ RecordResult RecordBuilder::build(const PostRequest& request,
   }
 
   if (!request.body.empty()) {
-    const std::string type = media_type(request.content_type);
-    if (type == "application/x-www-form-urlencoded") {
+    const std::string_view type = media_type(request.content_type);
+    constexpr std::string_view kForm = "application/x-www-form-urlencoded";
+    if (type.size() == kForm.size() && starts_with_ignoring_case(type, kForm)) {
       if (!decode_form(request.body, form_fields_)) {
         return {RecordStatus::bad_request, "form body is not valid UTF-8"};
       }
       for (const FormField& field : form_fields_)
         add_field(field.key, field.value, false);
-    } else if (type.starts_with("multipart/")) {
+    } else if (starts_with_ignoring_case(type, "multipart/")) {
       return {RecordStatus::unsupported_media_type,
               "multipart bodies are not supported; send JSON or a form body"};
     } else {
