@@ -128,9 +128,8 @@ void HttpSession::on_read_error(beast::error_code error) {
     close();
     return;
   }
-  if (waiting_for_request_ || parser_->is_header_done() == false) {
-    request_started_ = std::chrono::steady_clock::now();
-  }
+  // Rejected before its header was complete: time the rejection alone.
+  if (!parser_->is_header_done()) request_started_ = std::chrono::steady_clock::now();
   log_event(worker_.logger(), spdlog::level::debug, "request rejected",
             {{"status", status}, {"reason", error.message()}});
   send(worker_.handler().reject(status, message, response_scratch_).bytes, true);
