@@ -1,0 +1,43 @@
+#pragma once
+
+#include <string>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+#include "p2l/post2log.hpp"
+
+namespace p2l {
+
+// Operator-wide defaults for what a Post2Log does not set itself.
+struct RenderOptions {
+  std::string receiver_image = default_receiver_image();
+  std::string fluentd_image = "fluent/fluentd:v1.17-debian-1";
+  std::string image_pull_policy = "IfNotPresent";
+  ResourceRequirements receiver_resources{{{"memory", "256Mi"}},
+                                          {{"cpu", "100m"}, {"memory", "64Mi"}}};
+  ResourceRequirements fluentd_resources{{{"memory", "512Mi"}},
+                                         {{"cpu", "100m"}, {"memory", "128Mi"}}};
+  // Long enough for the receiver to finish requests in flight and Fluentd to flush.
+  std::int64_t termination_grace_period_seconds = 60;
+
+  // post2log-receiver:<project version>.
+  static std::string default_receiver_image();
+};
+
+// Every child object of a valid Post2Log, in the order they are best applied: the Fluentd
+// ConfigMap, the Service, the Ingress, then for each shard its two PVCs and its Deployment.
+// Pure: the same resource and options always give the same objects.
+[[nodiscard]] std::vector<nlohmann::json> render_children(const Post2Log& resource,
+                                                          const RenderOptions& options = {});
+
+// The parts, for callers that reconcile one kind at a time.
+[[nodiscard]] nlohmann::json render_fluentd_config_map(const Post2Log& resource);
+[[nodiscard]] nlohmann::json render_service(const Post2Log& resource);
+[[nodiscard]] nlohmann::json render_ingress(const Post2Log& resource);  // null without ingress
+[[nodiscard]] nlohmann::json render_data_claim(const Post2Log& resource, int shard);
+[[nodiscard]] nlohmann::json render_fluentd_claim(const Post2Log& resource, int shard);
+[[nodiscard]] nlohmann::json render_shard_deployment(const Post2Log& resource, int shard,
+                                                     const RenderOptions& options);
+
+}  // namespace p2l

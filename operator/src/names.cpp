@@ -1,0 +1,47 @@
+#include "p2l/names.hpp"
+
+namespace p2l {
+
+using nlohmann::json;
+
+std::string shard_name(std::string_view name, int shard) {
+  return std::string{name} + "-" + std::to_string(shard);
+}
+
+std::string data_claim_name(std::string_view name, int shard) {
+  return shard_name(name, shard) + "-data";
+}
+
+std::string fluentd_claim_name(std::string_view name, int shard) {
+  return shard_name(name, shard) + "-fluentd";
+}
+
+std::string fluentd_config_map_name(std::string_view name) {
+  return std::string{name} + "-fluentd";
+}
+
+json instance_labels(std::string_view name) {
+  return json{{kLabelName, kAppName}, {kLabelInstance, name}, {kLabelManagedBy, kManagerName}};
+}
+
+json shard_labels(std::string_view name, int shard) {
+  json labels = instance_labels(name);
+  labels[std::string{kLabelShard}] = std::to_string(shard);
+  return labels;
+}
+
+json child_metadata(const Post2Log& resource, std::string_view child_name, json labels) {
+  json metadata{{"name", child_name}, {"labels", std::move(labels)}};
+  if (resource.metadata.namespace_name) metadata["namespace"] = *resource.metadata.namespace_name;
+  if (resource.metadata.uid) {
+    metadata["ownerReferences"] = json::array({json{{"apiVersion", kApiVersion},
+                                                    {"kind", kKind},
+                                                    {"name", resource.metadata.name},
+                                                    {"uid", *resource.metadata.uid},
+                                                    {"controller", true},
+                                                    {"blockOwnerDeletion", true}}});
+  }
+  return metadata;
+}
+
+}  // namespace p2l

@@ -1,0 +1,223 @@
+#include "p2l/validate.hpp"
+
+#include <algorithm>
+#include <array>
+#include <regex>
+#include <string>
+
+#include "p2l/fluentd_config_check.hpp"
+
+namespace p2l {
+namespace {
+
+using Errors = std::vector<FieldError>;
+
+bool matches(std::string_view text, const std::regex& pattern) {
+  return std::regex_match(text.begin(), text.end(), pattern);
+}
+
+template <typename Int>
+void check_range(Errors& errors, const std::string& path, Int value, Int min, Int max) {
+  if (value < min) {
+    errors.push_back(
+        {path, {}, "must be >= " + std::to_string(min) + ", got " + std::to_string(value)});
+  } else if (value > max) {
+    errors.push_back(
+        {path, {}, "must be <= " + std::to_string(max) + ", got " + std::to_string(value)});
+  }
+}
+
+void check_one_of(Errors& errors, const std::string& path, std::string_view value,
+                  std::initializer_list<std::string_view> allowed) {
+  if (std::find(allowed.begin(), allowed.end(), value) != allowed.end()) return;
+  std::string list;
+  for (std::string_view choice : allowed)
+    list += (list.empty() ? "" : ", ") + std::string{choice};
+  errors.push_back({path, {}, "must be one of " + list + ", got \"" + std::string{value} + "\""});
+}
+
+void check_size(Errors& errors, const std::string& path, std::string_view value,
+                std::string_view what) {
+  if (!is_quantity(value)) {
+    errors.push_back(
+        {path, {}, "must be a quantity such as 4Gi, got \"" + std::string{value} + "\""});
+  } else if (value.find_first_of("123456789") >= value.find_first_not_of("0123456789.")) {
+    errors.push_back({path, {}, std::string{what} + " must be greater than zero"});
+  }
+}
+
+void check_endpoint(Errors& errors, const std::string& path, const std::string& endpoint) {
+  static const std::regex kPath{R"(/[A-Za-z0-9._~!$&'()*+,;=:@%/-]*)"};
+  if (endpoint.empty() || endpoint.front() != '/') {
+    errors.push_back(
+        {path, {}, "must be an absolute path starting with /, got \"" + endpoint + "\""});
+  } else if (endpoint.find_first_of("?#") != std::string::npos) {
+    errors.push_back(
+        {path, {}, "must be a path without query or fragment, got \"" + endpoint + "\""});
+  } else if (endpoint.size() > 256) {
+    errors.push_back({path, {}, "must be at most 256 characters long"});
+  } else if (!matches(endpoint, kPath)) {
+    errors.push_back(
+        {path, {}, "contains characters not allowed in a URL path: \"" + endpoint + "\""});
+  } else if (endpoint == "/healthz" || endpoint == "/readyz" || endpoint == "/metrics") {
+    errors.push_back({path, {}, endpoint + " is reserved for the receiver's own use"});
+  }
+}
+
+void check_image(Errors& errors, const std::string& path, const std::optional<std::string>& image) {
+  if (!image) return;
+  if (image->empty() || image->find_first_of(" \t\r\n") != std::string::npos) {
+    errors.push_back({path, {}, "must be a container image reference, got \"" + *image + "\""});
+  }
+}
+
+void check_resources(Errors& errors, const FieldPath& path,
+                     const std::optional<ResourceRequirements>& resources) {
+  if (!resources) return;
+  for (const auto& [part, quantities] :
+       {std::pair{"limits", &resources->limits}, std::pair{"requests", &resources->requests}}) {
+    for (const auto& [name, value] : *quantities) {
+      if (!is_quantity(value)) {
+        errors.push_back({path.key(part).key(name).str(),
+                          {},
+                          "must be a quantity such as 500m or 128Mi, got \"" + value + "\""});
+      }
+    }
+  }
+}
+
+void check_tolerations(Errors& errors, const FieldPath& path,
+                       const std::vector<Toleration>& tolerations) {
+  for (std::size_t i = 0; i < tolerations.size(); ++i) {
+    const Toleration& toleration = tolerations[i];
+    FieldPath item = path.index(i);
+    if (toleration.operator_name) {
+      check_one_of(errors, item.key("operator").str(), *toleration.operator_name,
+                   {"Exists", "Equal"});
+    }
+    if (toleration.effect && !toleration.effect->empty()) {
+      check_one_of(errors, item.key("effect").str(), *toleration.effect,
+                   {"NoSchedule", "PreferNoSchedule", "NoExecute"});
+    }
+    if (toleration.operator_name == "Exists" && toleration.value && !toleration.value->empty()) {
+      errors.push_back({item.key("value").str(), {}, "must be empty when operator is Exists"});
+    }
+  }
+}
+
+void check_metadata(Errors& errors, const ObjectMeta& metadata) {
+  if (metadata.name.empty()) return;  // reported as missing while decoding
+  if (metadata.name.size() > kMaxNameLength) {
+    errors.push_back({"metadata.name",
+                      {},
+                      "must be at most " + std::to_string(kMaxNameLength) +
+                          " characters long so that child names such as NAME-99-fluentd fit 63, "
+                          "got " +
+                          std::to_string(metadata.name.size())});
+  } else if (!is_dns1035_label(metadata.name)) {
+    errors.push_back({"metadata.name",
+                      {},
+                      "must start with a lowercase letter and contain only lowercase letters, "
+                      "digits and '-' (it names the Service), got \"" +
+                          metadata.name + "\""});
+  }
+  if (metadata.namespace_name && !is_dns1123_label(*metadata.namespace_name)) {
+    errors.push_back({"metadata.namespace",
+                      {},
+                      "must be a DNS label, got \"" + *metadata.namespace_name + "\""});
+  }
+}
+
+void check_ingress(Errors& errors, const IngressSpec& ingress) {
+  if (ingress.host) {
+    std::string_view host = *ingress.host;
+    if (host.starts_with("*.")) host.remove_prefix(2);
+    if (!is_dns1123_subdomain(host)) {
+      errors.push_back({"spec.ingress.host",
+                        {},
+                        "must be a DNS name such as example.com (optionally starting with *.), "
+                        "got \"" +
+                            *ingress.host + "\""});
+    }
+  }
+  if (ingress.class_name && !is_dns1123_subdomain(*ingress.class_name)) {
+    errors.push_back({"spec.ingress.className",
+                      {},
+                      "must be the name of an IngressClass, got \"" + *ingress.class_name + "\""});
+  }
+  check_one_of(errors, "spec.ingress.pathType", ingress.path_type, {"Exact", "Prefix"});
+}
+
+void check_output_config_field(Errors& errors, const std::string& output_config) {
+  const std::string path = "spec.fluentd.outputConfig";
+  if (output_config.size() > 65536) {
+    errors.push_back({path, {}, "must be at most 65536 characters long"});
+    return;
+  }
+  for (const ConfigIssue& issue : check_output_config(output_config)) {
+    errors.push_back({path, {}, "line " + std::to_string(issue.line) + ": " + issue.message});
+  }
+}
+
+}  // namespace
+
+bool is_quantity(std::string_view text) {
+  static const std::regex kQuantity{
+      R"(([0-9]+(\.[0-9]*)?|\.[0-9]+)([KMGTPE]i|[numkMGTPE]|[eE][-+]?[0-9]+)?)"};
+  return !text.empty() && text.size() <= 64 && matches(text, kQuantity);
+}
+
+bool is_dns1123_label(std::string_view text) {
+  static const std::regex kLabel{"[a-z0-9]([-a-z0-9]*[a-z0-9])?"};
+  return text.size() <= 63 && matches(text, kLabel);
+}
+
+bool is_dns1035_label(std::string_view text) {
+  static const std::regex kLabel{"[a-z]([-a-z0-9]*[a-z0-9])?"};
+  return text.size() <= 63 && matches(text, kLabel);
+}
+
+bool is_dns1123_subdomain(std::string_view text) {
+  static const std::regex kSubdomain{
+      R"([a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*)"};
+  return text.size() <= 253 && matches(text, kSubdomain);
+}
+
+std::vector<FieldError> validate_post2log(const Post2Log& resource) {
+  Errors errors;
+  const Post2LogSpec& spec = resource.spec;
+  check_metadata(errors, resource.metadata);
+  check_range(errors, "spec.port", spec.port, 1, 65535);
+  check_endpoint(errors, "spec.endpoint", spec.endpoint);
+  if (spec.node_port) check_range(errors, "spec.nodePort", *spec.node_port, 30000, 32767);
+  if (spec.ingress) check_ingress(errors, *spec.ingress);
+  check_range(errors, "spec.workers", spec.workers, 1, 64);
+  check_range(errors, "spec.replicas", spec.replicas, 1, kMaxReplicas);
+  check_size(errors, "spec.storage", spec.storage, "the log volume");
+  if (spec.storage_class_name && !is_dns1123_subdomain(*spec.storage_class_name)) {
+    errors.push_back(
+        {"spec.storageClassName",
+         {},
+         "must be the name of a StorageClass, got \"" + *spec.storage_class_name + "\""});
+  }
+  check_range(errors, "spec.rotation.maxBytes", spec.rotation.max_bytes, std::int64_t{1024},
+              std::int64_t{1073741824});
+  check_range(errors, "spec.rotation.backups", spec.rotation.backups, 1, 100);
+  check_one_of(errors, "spec.logLevel", spec.log_level,
+               {"trace", "debug", "info", "warning", "error", "critical"});
+  check_size(errors, "spec.fluentd.storage", spec.fluentd.storage, "the Fluentd volume");
+  check_output_config_field(errors, spec.fluentd.output_config);
+  check_image(errors, "spec.image.receiver", spec.image.receiver);
+  check_image(errors, "spec.image.fluentd", spec.image.fluentd);
+  if (spec.image.pull_policy) {
+    check_one_of(errors, "spec.image.pullPolicy", *spec.image.pull_policy,
+                 {"Always", "IfNotPresent", "Never"});
+  }
+  const FieldPath resources = FieldPath{}.key("spec").key("resources");
+  check_resources(errors, resources.key("receiver"), spec.resources.receiver);
+  check_resources(errors, resources.key("fluentd"), spec.resources.fluentd);
+  check_tolerations(errors, FieldPath{}.key("spec").key("tolerations"), spec.tolerations);
+  return errors;
+}
+
+}  // namespace p2l
