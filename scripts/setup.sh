@@ -10,7 +10,7 @@ packages=(
   libboost-dev libboost-system-dev libcpprest-dev libssl-dev nlohmann-json3-dev
   libyaml-cpp-dev libspdlog-dev libfmt-dev libgtest-dev libgmock-dev
   # test and benchmark tools
-  curl wrk nginx-light util-linux procps
+  curl jq wrk nginx-light util-linux procps
 )
 
 missing=()

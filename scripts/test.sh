@@ -5,6 +5,11 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 
 scripts/setup.sh
+# Real Kubernetes parts for the integration tests: etcd from Debian, and
+# kube-apiserver, kube-controller-manager and kubectl built from source
+# (cached outside the tree; the first build takes several minutes).
+scripts/kube/setup.sh
+scripts/kube/build-binaries.sh
 cmake -S . -B build -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo
 cmake --build build -j"$(nproc)"
 ctest --test-dir build --output-on-failure --timeout 900 "$@"
