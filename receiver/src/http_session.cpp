@@ -60,6 +60,8 @@ void HttpSession::on_header(beast::error_code error) {
     return;
   }
   request_started_ = std::chrono::steady_clock::now();
+  // One deadline covers reading the body and writing the response.
+  stream_.expires_after(worker_.config().request_timeout);
   // Refuse a declared oversize body before reading any of it.
   const auto declared = parser_->content_length();
   if (declared && *declared > worker_.config().max_body_bytes) {
@@ -68,7 +70,6 @@ void HttpSession::on_header(beast::error_code error) {
   }
   const auto& header = parser_->get();
   if (beast::iequals(header[http::field::expect], "100-continue")) {
-    stream_.expires_after(worker_.config().request_timeout);
     asio::async_write(stream_, asio::buffer(kContinue.data(), kContinue.size()),
                       [self = shared_from_this()](beast::error_code write_error, std::size_t) {
                         if (write_error) {
@@ -83,7 +84,6 @@ void HttpSession::on_header(beast::error_code error) {
 }
 
 void HttpSession::read_body() {
-  stream_.expires_after(worker_.config().request_timeout);
   http::async_read(
       stream_, buffer_, *parser_,
       [self = shared_from_this()](beast::error_code error, std::size_t) { self->on_body(error); });
@@ -136,7 +136,8 @@ void HttpSession::on_read_error(beast::error_code error) {
 }
 
 void HttpSession::send(std::string_view response, bool close_after) {
-  stream_.expires_after(worker_.config().request_timeout);
+  // The deadline armed when the header arrived (or for the header read, when
+  // it failed) still applies: a client that stops reading cannot hold us.
   asio::async_write(stream_, asio::buffer(response.data(), response.size()),
                     [self = shared_from_this(), close_after](beast::error_code error, std::size_t) {
                       self->on_sent(error, close_after);

@@ -16,9 +16,10 @@ std::error_code last_error() {
 }
 
 std::filesystem::path backup_path(const std::filesystem::path& path, unsigned index) {
-  std::filesystem::path backup = path;
-  backup += "." + std::to_string(index);
-  return backup;
+  std::string name = path.string();
+  name += '.';
+  name += std::to_string(index);
+  return name;
 }
 
 }  // namespace
