@@ -2,19 +2,10 @@
 
 #include <cstddef>
 
+#include "hex_digit.hpp"
 #include "utf8.hpp"
 
 namespace p2l {
-namespace {
-
-int hex_value(char c) noexcept {
-  if (c >= '0' && c <= '9') return c - '0';
-  if (c >= 'a' && c <= 'f') return c - 'a' + 10;
-  if (c >= 'A' && c <= 'F') return c - 'A' + 10;
-  return -1;
-}
-
-}  // namespace
 
 void percent_decode(std::string_view encoded, std::string& out) {
   out.clear();
@@ -24,8 +15,8 @@ void percent_decode(std::string_view encoded, std::string& out) {
     if (c == '+') {
       out.push_back(' ');
     } else if (c == '%' && i + 2 < encoded.size()) {
-      const int high = hex_value(encoded[i + 1]);
-      const int low = hex_value(encoded[i + 2]);
+      const int high = hex_digit_value(encoded[i + 1]);
+      const int low = hex_digit_value(encoded[i + 2]);
       if (high < 0 || low < 0) {
         out.push_back(c);
         continue;

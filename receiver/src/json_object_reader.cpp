@@ -2,17 +2,11 @@
 
 #include <cstdint>
 
+#include "hex_digit.hpp"
 #include "utf8.hpp"
 
 namespace p2l {
 namespace {
-
-int hex_digit(char c) noexcept {
-  if (c >= '0' && c <= '9') return c - '0';
-  if (c >= 'a' && c <= 'f') return c - 'a' + 10;
-  if (c >= 'A' && c <= 'F') return c - 'A' + 10;
-  return -1;
-}
 
 bool is_digit(char c) noexcept {
   return c >= '0' && c <= '9';
@@ -272,7 +266,7 @@ bool JsonObjectReader::parse_string(std::string* decoded) {
       if (input_.size() - pos_ < 4) return false;
       unit = 0;
       for (int k = 0; k < 4; ++k) {
-        const int digit = hex_digit(input_[pos_ + static_cast<std::size_t>(k)]);
+        const int digit = hex_digit_value(input_[pos_ + static_cast<std::size_t>(k)]);
         if (digit < 0) return false;
         unit = unit * 16 + static_cast<std::uint32_t>(digit);
       }
