@@ -43,7 +43,10 @@ void HttpSession::read_header() {
     close();
     return;
   }
-  parser_.emplace();
+  parser_.reset();   // gives back nothing: its memory is the arena's
+  arena_.release();  // ...which starts over for the next request
+  parser_.emplace(std::piecewise_construct, std::make_tuple(Allocator(&arena_)),
+                  std::make_tuple(Allocator(&arena_)));
   parser_->header_limit(kHeaderLimit);
   parser_->body_limit(worker_.config().max_body_bytes);
   stream_.expires_after(worker_.config().keepalive_timeout);
@@ -101,7 +104,7 @@ void HttpSession::on_body(beast::error_code error) {
       {.method = {request.method_string().data(), request.method_string().size()},
        .target = {request.target().data(), request.target().size()},
        .content_type = {content_type.data(), content_type.size()},
-       .body = request.body(),
+       .body = {request.body().data(), request.body().size()},
        .keep_alive = keep_alive},
       response_scratch_);
   send(response.bytes, !keep_alive);

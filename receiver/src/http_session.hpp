@@ -1,7 +1,10 @@
 #pragma once
 
+#include <array>
 #include <chrono>
+#include <cstddef>
 #include <memory>
+#include <memory_resource>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -30,7 +33,11 @@ class HttpSession : public std::enable_shared_from_this<HttpSession> {
   void stop_when_idle();
 
  private:
-  using Parser = boost::beast::http::request_parser<boost::beast::http::string_body>;
+  // Each request's header fields and body live in a per-session arena that
+  // is reset between requests, so a typical request costs no heap allocation.
+  using Allocator = std::pmr::polymorphic_allocator<char>;
+  using Body = boost::beast::http::basic_string_body<char, std::char_traits<char>, Allocator>;
+  using Parser = boost::beast::http::request_parser<Body, Allocator>;
 
   void read_header();
   void on_header(boost::beast::error_code error);
@@ -44,7 +51,9 @@ class HttpSession : public std::enable_shared_from_this<HttpSession> {
   boost::beast::tcp_stream stream_;
   Worker& worker_;
   boost::beast::flat_buffer buffer_;
-  std::optional<Parser> parser_;
+  std::array<std::byte, 8192> arena_storage_;
+  std::pmr::monotonic_buffer_resource arena_{arena_storage_.data(), arena_storage_.size()};
+  std::optional<Parser> parser_;  // after arena_: destroyed before it
   std::string response_scratch_;  // error and probe responses while being sent
   std::chrono::steady_clock::time_point request_started_;
   bool waiting_for_request_ = false;  // reading a header with nothing received yet
