@@ -42,6 +42,16 @@ std::string media_type_of(std::string_view header) {
   return type;
 }
 
+bool number_overflows_double(std::string_view body) {
+  try {
+    (void)nlohmann::json::parse(body);
+  } catch (const nlohmann::json::out_of_range& error) {
+    return error.id == 406;  // "number overflow"
+  } catch (const nlohmann::json::exception&) {
+  }
+  return false;
+}
+
 }  // namespace
 
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
@@ -76,6 +86,9 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
       for (const auto& field : body_fields)
         expected[field.key] = field.value;
     } else if (!type.starts_with("multipart/")) {
+      // RFC 8259 allows numbers of any size; nlohmann cannot hold one beyond a
+      // double's range, so such a body is one this oracle cannot judge.
+      if (number_overflows_double(body)) return 0;
       // nlohmann stops at a NUL byte; RFC 8259 allows none anywhere.
       const auto parsed = nlohmann::json::parse(body, nullptr, false);
       body_ok =

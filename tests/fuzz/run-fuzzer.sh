@@ -19,6 +19,16 @@ work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
 cp "$here"/corpus/* "$work"/
 cd "$work"
-# New inputs go to $work (thrown away); the seeds stay as committed.
-"$build_dir/tests/fuzz/record_fuzzer" -max_total_time="$seconds" -max_len=4096 \
-  -timeout=10 -print_final_stats=1 "$work"
+# New inputs go to $work (thrown away); the seeds stay as committed. The
+# progress log is long: keep it in a file and show its end.
+if "$build_dir/tests/fuzz/record_fuzzer" -max_total_time="$seconds" -max_len=4096 \
+  -timeout=10 -print_final_stats=1 "$work" >"$work/fuzz.log" 2>&1; then
+  grep -E '^stat::' "$work/fuzz.log"
+  echo "fuzzing found nothing in ${seconds}s"
+else
+  tail -n 60 "$work/fuzz.log"
+  for crash in "$work"/crash-* "$work"/timeout-* "$work"/oom-*; do
+    [ -e "$crash" ] && echo "input: $(base64 -w0 "$crash")"
+  done
+  exit 1
+fi
