@@ -1,0 +1,89 @@
+#pragma once
+
+#include <atomic>
+#include <chrono>
+#include <condition_variable>
+#include <functional>
+#include <memory>
+#include <mutex>
+#include <string>
+#include <thread>
+
+#include <spdlog/logger.h>
+#include <nlohmann/json.hpp>
+
+#include "p2l/kube/client.hpp"
+#include "p2l/kube/store.hpp"
+
+namespace p2l::kube {
+
+enum class ChangeType { added, modified, deleted };
+
+struct Change {
+  ChangeType type = ChangeType::added;
+  nlohmann::json object;  // for deleted: the last state seen
+};
+
+struct ReflectorOptions {
+  std::string collection;  // e.g. collection_path(resources::config_maps(), "ns")
+  ListOptions list;
+  WatchOptions watch;
+  std::chrono::milliseconds initial_backoff{250};
+  std::chrono::milliseconds max_backoff{std::chrono::seconds(30)};
+};
+
+// What the reflector has done so far; for tests and diagnostics.
+struct ReflectorCounters {
+  int lists = 0;
+  int watches = 0;
+  int expirations = 0;
+  int failures = 0;  // lists or watches that failed with an error
+};
+
+// Lists and watches one collection into a Store on its own thread and calls `on_change` for
+// every difference (from the thread; keep it short). After a dropped connection it watches
+// again from the last resourceVersion with capped exponential backoff; after `expired` it
+// lists again and reports what changed meanwhile, deletions included.
+class Reflector {
+ public:
+  using Callback = std::function<void(const Change&)>;
+
+  Reflector(Client& client, ReflectorOptions options, Callback on_change, spdlog::logger& logger);
+  ~Reflector();  // stops and joins
+  Reflector(const Reflector&) = delete;
+  Reflector& operator=(const Reflector&) = delete;
+
+  const Store& store() const { return store_; }
+  // The first list has been stored.
+  bool synced() const { return synced_; }
+  bool wait_synced(std::chrono::milliseconds timeout) const;
+  std::string resource_version() const;
+  ReflectorCounters counters() const;
+
+  void stop();
+
+ private:
+  void run();
+  void list_and_store();
+  void watch_once();
+  bool sleep_for(std::chrono::milliseconds delay);  // false when stopping
+  void notify(ChangeType type, const nlohmann::json& object);
+
+  Client& client_;
+  ReflectorOptions options_;
+  Callback on_change_;
+  spdlog::logger& logger_;
+  Store store_;
+
+  mutable std::mutex mutex_;  // guards the members below
+  mutable std::condition_variable changed_;
+  std::string resource_version_;
+  ReflectorCounters counters_;
+  std::shared_ptr<WatchStream> current_watch_;
+  bool stopping_ = false;
+
+  std::atomic<bool> synced_{false};
+  std::thread thread_;  // last: starts after everything above exists
+};
+
+}  // namespace p2l::kube

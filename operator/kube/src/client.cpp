@@ -1,0 +1,204 @@
+#include "p2l/kube/client.hpp"
+
+#include <chrono>
+
+#include "p2l/kube/errors.hpp"
+
+namespace p2l::kube {
+namespace {
+
+using nlohmann::json;
+
+bool success(int status) {
+  return status >= 200 && status < 300;
+}
+
+json parse_body(const Request& request, const Response& response) {
+  auto body = json::parse(response.body, nullptr, false);
+  if (body.is_discarded()) {
+    throw TransportError(request.method + " " + request.target + ": the answer is not JSON");
+  }
+  return body;
+}
+
+std::string_view propagation_name(Propagation propagation) {
+  switch (propagation) {
+    case Propagation::background:
+      return "Background";
+    case Propagation::foreground:
+      return "Foreground";
+    case Propagation::orphan:
+      return "Orphan";
+  }
+  return "Background";
+}
+
+}  // namespace
+
+Client::Client(Connection connection, std::shared_ptr<Transport> transport, spdlog::logger& logger)
+    : connection_(std::move(connection)), transport_(std::move(transport)), logger_(logger) {}
+
+void Client::authorize(Request& request) {
+  if (!connection_.token) return;
+  std::erase_if(request.headers,
+                [](const auto& header) { return header.first == "Authorization"; });
+  request.headers.emplace_back("Authorization", "Bearer " + connection_.token->current());
+}
+
+Response Client::send(Request request) {
+  const auto started = std::chrono::steady_clock::now();
+  authorize(request);
+  Response response = transport_->send(request);
+  if (response.status == 401 && connection_.token && connection_.token->file()) {
+    // The service-account token rotated under us: read it again and retry once.
+    logger_.info("{} {}: 401, reading the token file again", request.method, request.target);
+    connection_.token->invalidate();
+    authorize(request);
+    response = transport_->send(request);
+  }
+  logger_.debug("{} {} -> {} in {} ms", request.method, request.target, response.status,
+                std::chrono::duration_cast<std::chrono::milliseconds>(
+                    std::chrono::steady_clock::now() - started)
+                    .count());
+  return response;
+}
+
+Response Client::send_checked(Request request) {
+  Response response = send(request);
+  if (!success(response.status)) throw api_error_from_response(response.status, response.body);
+  return response;
+}
+
+json Client::get(std::string_view path) {
+  Request request{.method = "GET", .target = std::string(path)};
+  return parse_body(request, send_checked(request));
+}
+
+std::optional<json> Client::find(std::string_view path) {
+  try {
+    return get(path);
+  } catch (const ApiError& error) {
+    if (error.not_found()) return std::nullopt;
+    throw;
+  }
+}
+
+ListResult Client::list(std::string_view collection, const ListOptions& options) {
+  ListResult result;
+  std::string continue_token;
+  do {
+    std::vector<std::pair<std::string, std::string>> query;
+    if (options.limit > 0) query.emplace_back("limit", std::to_string(options.limit));
+    if (!continue_token.empty()) query.emplace_back("continue", continue_token);
+    if (!options.label_selector.empty())
+      query.emplace_back("labelSelector", options.label_selector);
+    if (!options.field_selector.empty())
+      query.emplace_back("fieldSelector", options.field_selector);
+    Request request{.method = "GET", .target = with_query(std::string(collection), query)};
+    const json page = parse_body(request, send_checked(request));
+    ++result.pages;
+    if (const auto items = page.find("items"); items != page.end() && items->is_array()) {
+      for (const auto& item : *items)
+        result.items.push_back(item);
+    }
+    const json metadata = page.value("metadata", json::object());
+    // Every page carries the resourceVersion of the snapshot the first page started.
+    result.resource_version = metadata.value("resourceVersion", result.resource_version);
+    continue_token = metadata.value("continue", "");
+  } while (!continue_token.empty());
+  return result;
+}
+
+WatchStream Client::watch(std::string_view collection, std::string_view resource_version,
+                          const WatchOptions& options) {
+  std::vector<std::pair<std::string, std::string>> query{{"watch", "true"}};
+  if (!resource_version.empty()) query.emplace_back("resourceVersion", resource_version);
+  if (options.allow_bookmarks) query.emplace_back("allowWatchBookmarks", "true");
+  if (options.timeout_seconds > 0) {
+    query.emplace_back("timeoutSeconds", std::to_string(options.timeout_seconds));
+  }
+  if (!options.label_selector.empty()) query.emplace_back("labelSelector", options.label_selector);
+  if (!options.field_selector.empty()) query.emplace_back("fieldSelector", options.field_selector);
+  Request request{.method = "GET", .target = with_query(std::string(collection), query)};
+  // Longer than the server's own limit, so a healthy watch is ended by the server, and a
+  // connection that went silent (a dead peer without a reset) is given up.
+  request.timeout =
+      std::chrono::seconds(std::max(options.timeout_seconds, 0)) + options.idle_margin;
+
+  for (int attempt = 0;; ++attempt) {
+    authorize(request);
+    auto stream = transport_->open_stream(request);
+    const int status = stream->status();
+    logger_.debug("WATCH {} -> {}", request.target, status);
+    if (status == 200) return WatchStream(std::move(stream), false);
+    if (status == 410) return WatchStream(std::move(stream), true);
+    std::string body;
+    try {
+      while (auto line = stream->next_line())
+        body += *line + "\n";
+    } catch (const TransportError&) {
+      // Report the status we have.
+    }
+    if (status == 401 && attempt == 0 && connection_.token && connection_.token->file()) {
+      connection_.token->invalidate();
+      continue;
+    }
+    throw api_error_from_response(status, body);
+  }
+}
+
+json Client::create(std::string_view collection, const json& object) {
+  Request request{.method = "POST",
+                  .target = std::string(collection),
+                  .content_type = "application/json",
+                  .body = object.dump()};
+  return parse_body(request, send_checked(request));
+}
+
+json Client::apply(const ResourceType& type, const json& object, std::string_view field_manager,
+                   bool force) {
+  const json metadata = object.value("metadata", json::object());
+  const std::string name = metadata.value("name", "");
+  if (name.empty()) throw KubeError("apply: the object has no metadata.name");
+  const std::string namespace_name =
+      type.namespaced ? metadata.value("namespace", default_namespace()) : std::string();
+  return apply_at(object_path(type, namespace_name, name), object, field_manager, force);
+}
+
+json Client::apply_at(std::string_view path, const json& object, std::string_view field_manager,
+                      bool force) {
+  std::vector<std::pair<std::string, std::string>> query{
+      {"fieldManager", std::string(field_manager)}};
+  if (force) query.emplace_back("force", "true");
+  // JSON is YAML, so the apply content type takes the JSON text as it is.
+  Request request{.method = "PATCH",
+                  .target = with_query(std::string(path), query),
+                  .content_type = "application/apply-patch+yaml",
+                  .body = object.dump()};
+  return parse_body(request, send_checked(request));
+}
+
+json Client::merge_patch(std::string_view path, const json& patch) {
+  Request request{.method = "PATCH",
+                  .target = std::string(path),
+                  .content_type = "application/merge-patch+json",
+                  .body = patch.dump()};
+  return parse_body(request, send_checked(request));
+}
+
+json Client::patch_status(std::string_view path, const json& status_patch) {
+  return merge_patch(std::string(path) + "/status", json{{"status", status_patch}});
+}
+
+json Client::remove(std::string_view path, Propagation propagation) {
+  const json options{{"kind", "DeleteOptions"},
+                     {"apiVersion", "v1"},
+                     {"propagationPolicy", propagation_name(propagation)}};
+  Request request{.method = "DELETE",
+                  .target = std::string(path),
+                  .content_type = "application/json",
+                  .body = options.dump()};
+  return parse_body(request, send_checked(request));
+}
+
+}  // namespace p2l::kube

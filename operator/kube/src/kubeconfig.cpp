@@ -1,0 +1,285 @@
+#include "p2l/kube/kubeconfig.hpp"
+
+#include <fstream>
+#include <sstream>
+
+#include "base64.hpp"
+#include "p2l/kube/errors.hpp"
+#include "p2l/kube/yaml_to_json.hpp"
+
+namespace p2l::kube {
+
+namespace {
+
+using nlohmann::json;
+
+std::optional<std::string> optional_string(const json& j, const char* field) {
+  const auto it = j.find(field);
+  if (it == j.end() || it->is_null()) return std::nullopt;
+  if (!it->is_string()) throw ConfigError(std::string(field) + ": must be a string");
+  return it->get<std::string>();
+}
+
+std::string required_string(const json& j, const char* field) {
+  auto value = optional_string(j, field);
+  if (!value || value->empty()) throw ConfigError(std::string(field) + ": is required");
+  return *value;
+}
+
+bool optional_bool(const json& j, const char* field) {
+  const auto it = j.find(field);
+  if (it == j.end() || it->is_null()) return false;
+  if (!it->is_boolean()) throw ConfigError(std::string(field) + ": must be true or false");
+  return it->get<bool>();
+}
+
+void set_optional(json& j, const char* field, const std::optional<std::string>& value) {
+  if (value) j[field] = *value;
+}
+
+std::string read_file(const std::filesystem::path& file) {
+  std::ifstream in(file, std::ios::binary);
+  if (!in) throw ConfigError("cannot read " + file.string());
+  std::ostringstream text;
+  text << in.rdbuf();
+  return text.str();
+}
+
+// Relative file names in a kubeconfig are relative to that kubeconfig's directory.
+void make_absolute(std::optional<std::string>& file, const std::filesystem::path& kubeconfig) {
+  if (!file || file->empty()) return;
+  const std::filesystem::path path(*file);
+  if (path.is_relative()) *file = (kubeconfig.parent_path() / path).lexically_normal().string();
+}
+
+// Reads one named list ("clusters", "users", "contexts") of one file into `into`, keeping
+// entries already there (an earlier file wins).
+template <typename Entry>
+void merge_named_list(const json& document, const char* list, const char* inner,
+                      const std::filesystem::path& file, std::map<std::string, Entry>& into,
+                      std::map<std::string, std::filesystem::path>& files) {
+  const auto it = document.find(list);
+  if (it == document.end() || it->is_null()) return;
+  const std::string where = "kubeconfig " + file.string() + ": " + list;
+  if (!it->is_array()) throw ConfigError(where + ": must be a list");
+  for (std::size_t index = 0; index < it->size(); ++index) {
+    const json& item = (*it)[index];
+    const std::string at = where + "[" + std::to_string(index) + "]";
+    if (!item.is_object()) throw ConfigError(at + ": must be a mapping");
+    std::string name;
+    try {
+      name = required_string(item, "name");
+    } catch (const ConfigError& error) {
+      throw ConfigError(at + "." + error.what());
+    }
+    if (into.contains(name)) continue;
+    const auto body = item.find(inner);
+    if (body == item.end() || !body->is_object()) {
+      throw ConfigError(where + "[" + name + "]." + inner + ": must be a mapping");
+    }
+    try {
+      into.emplace(name, body->get<Entry>());
+    } catch (const ConfigError& error) {
+      throw ConfigError(where + "[" + name + "]." + inner + "." + error.what());
+    }
+    files.emplace(name, file);
+  }
+}
+
+// PEM text from `data` (base64) or `file`; empty when neither is set.
+std::string pem_from(const std::optional<std::string>& data, const std::optional<std::string>& file,
+                     const std::string& where, const char* data_field, const char* file_field) {
+  if (data && !data->empty()) {
+    auto decoded = detail::decode_base64(*data);
+    if (!decoded) throw ConfigError(where + "." + data_field + ": not valid base64");
+    return *decoded;
+  }
+  if (file && !file->empty()) {
+    try {
+      return read_file(*file);
+    } catch (const ConfigError& error) {
+      throw ConfigError(where + "." + file_field + ": " + error.what());
+    }
+  }
+  return {};
+}
+
+}  // namespace
+
+void from_json(const json& j, KubeconfigCluster& cluster) {
+  cluster.server = required_string(j, "server");
+  cluster.certificate_authority = optional_string(j, "certificate-authority");
+  cluster.certificate_authority_data = optional_string(j, "certificate-authority-data");
+  cluster.insecure_skip_tls_verify = optional_bool(j, "insecure-skip-tls-verify");
+}
+
+void from_json(const json& j, KubeconfigUser& user) {
+  user.client_certificate = optional_string(j, "client-certificate");
+  user.client_certificate_data = optional_string(j, "client-certificate-data");
+  user.client_key = optional_string(j, "client-key");
+  user.client_key_data = optional_string(j, "client-key-data");
+  user.token = optional_string(j, "token");
+  user.token_file = optional_string(j, "tokenFile");
+}
+
+void from_json(const json& j, KubeconfigContext& context) {
+  context.cluster = required_string(j, "cluster");
+  context.user = optional_string(j, "user").value_or("");
+  context.namespace_name = optional_string(j, "namespace");
+}
+
+void to_json(json& j, const KubeconfigCluster& cluster) {
+  j = json{{"server", cluster.server}};
+  set_optional(j, "certificate-authority", cluster.certificate_authority);
+  set_optional(j, "certificate-authority-data", cluster.certificate_authority_data);
+  if (cluster.insecure_skip_tls_verify) j["insecure-skip-tls-verify"] = true;
+}
+
+void to_json(json& j, const KubeconfigUser& user) {
+  j = json::object();
+  set_optional(j, "client-certificate", user.client_certificate);
+  set_optional(j, "client-certificate-data", user.client_certificate_data);
+  set_optional(j, "client-key", user.client_key);
+  set_optional(j, "client-key-data", user.client_key_data);
+  set_optional(j, "token", user.token);
+  set_optional(j, "tokenFile", user.token_file);
+}
+
+void to_json(json& j, const KubeconfigContext& context) {
+  j = json{{"cluster", context.cluster}, {"user", context.user}};
+  set_optional(j, "namespace", context.namespace_name);
+}
+
+std::vector<std::filesystem::path> split_kubeconfig_list(std::string_view value) {
+  std::vector<std::filesystem::path> files;
+  std::size_t start = 0;
+  while (start <= value.size()) {
+    const std::size_t end = std::min(value.find(':', start), value.size());
+    if (end > start) files.emplace_back(std::string(value.substr(start, end - start)));
+    start = end + 1;
+  }
+  return files;
+}
+
+Kubeconfig read_kubeconfig(const std::vector<std::filesystem::path>& files) {
+  Kubeconfig config;
+  int read_count = 0;
+  for (const auto& file : files) {
+    // Like kubectl: a KUBECONFIG entry that does not exist is skipped.
+    if (files.size() > 1 && !std::filesystem::exists(file)) continue;
+    const std::string text = read_file(file);
+    json document;
+    try {
+      document = yaml_to_json(text);
+    } catch (const std::runtime_error& error) {
+      throw ConfigError("kubeconfig " + file.string() + ": not valid YAML: " + error.what());
+    }
+    ++read_count;
+    if (document.is_null()) continue;  // an empty file
+    if (!document.is_object()) {
+      throw ConfigError("kubeconfig " + file.string() + ": must be a YAML mapping");
+    }
+    merge_named_list(document, "clusters", "cluster", file, config.clusters, config.cluster_files);
+    merge_named_list(document, "users", "user", file, config.users, config.user_files);
+    merge_named_list(document, "contexts", "context", file, config.contexts, config.context_files);
+    // File names inside this file are relative to it.
+    for (auto& [name, cluster] : config.clusters) {
+      if (config.cluster_files[name] == file) {
+        make_absolute(cluster.certificate_authority, file);
+      }
+    }
+    for (auto& [name, user] : config.users) {
+      if (config.user_files[name] == file) {
+        make_absolute(user.client_certificate, file);
+        make_absolute(user.client_key, file);
+        make_absolute(user.token_file, file);
+      }
+    }
+    if (config.current_context.empty()) {
+      try {
+        config.current_context = optional_string(document, "current-context").value_or("");
+      } catch (const ConfigError& error) {
+        throw ConfigError("kubeconfig " + file.string() + ": " + error.what());
+      }
+    }
+  }
+  if (read_count == 0) {
+    std::string names;
+    for (const auto& file : files)
+      names += (names.empty() ? "" : ":") + file.string();
+    throw ConfigError("no kubeconfig file found (looked for " + names + ")");
+  }
+  return config;
+}
+
+Connection connection_from_kubeconfig(const Kubeconfig& config, const std::string& context) {
+  const std::string context_name = context.empty() ? config.current_context : context;
+  if (context_name.empty()) {
+    throw ConfigError("kubeconfig: current-context is not set and no context was given");
+  }
+  const auto found_context = config.contexts.find(context_name);
+  if (found_context == config.contexts.end()) {
+    throw ConfigError("kubeconfig: context \"" + context_name + "\" is not defined");
+  }
+  const KubeconfigContext& selected = found_context->second;
+  const std::string context_where = "kubeconfig " + config.context_files.at(context_name).string() +
+                                    ": contexts[" + context_name + "].context";
+  const auto found_cluster = config.clusters.find(selected.cluster);
+  if (found_cluster == config.clusters.end()) {
+    throw ConfigError(context_where + ".cluster: cluster \"" + selected.cluster +
+                      "\" is not defined");
+  }
+  const KubeconfigCluster& cluster = found_cluster->second;
+  const std::string cluster_where = "kubeconfig " +
+                                    config.cluster_files.at(selected.cluster).string() +
+                                    ": clusters[" + selected.cluster + "].cluster";
+
+  Connection connection;
+  connection.source = "kubeconfig context " + context_name;
+  connection.server = cluster.server;
+  while (connection.server.ends_with('/'))
+    connection.server.pop_back();
+  connection.insecure_skip_tls_verify = cluster.insecure_skip_tls_verify;
+  connection.ca_pem =
+      pem_from(cluster.certificate_authority_data, cluster.certificate_authority, cluster_where,
+               "certificate-authority-data", "certificate-authority");
+  if (selected.namespace_name && !selected.namespace_name->empty()) {
+    connection.namespace_name = *selected.namespace_name;
+  }
+
+  if (!selected.user.empty()) {
+    const auto found_user = config.users.find(selected.user);
+    if (found_user == config.users.end()) {
+      throw ConfigError(context_where + ".user: user \"" + selected.user + "\" is not defined");
+    }
+    const KubeconfigUser& user = found_user->second;
+    const std::string user_where = "kubeconfig " + config.user_files.at(selected.user).string() +
+                                   ": users[" + selected.user + "].user";
+    connection.client_cert_pem =
+        pem_from(user.client_certificate_data, user.client_certificate, user_where,
+                 "client-certificate-data", "client-certificate");
+    connection.client_key_pem = pem_from(user.client_key_data, user.client_key, user_where,
+                                         "client-key-data", "client-key");
+    if (connection.client_cert_pem.empty() != connection.client_key_pem.empty()) {
+      throw ConfigError(user_where + ": a client certificate needs a client key and vice versa");
+    }
+    if (user.token && !user.token->empty()) {
+      connection.token = std::make_shared<TokenSource>(*user.token);
+    } else if (user.token_file && !user.token_file->empty()) {
+      connection.token = std::make_shared<TokenSource>(*user.token_file, std::chrono::seconds(60));
+      try {
+        (void)connection.token->current();
+      } catch (const ConfigError& error) {
+        throw ConfigError(user_where + ".tokenFile: " + error.what());
+      }
+    }
+  }
+  return connection;
+}
+
+Connection load_kubeconfig(const std::vector<std::filesystem::path>& files,
+                           const std::string& context) {
+  return connection_from_kubeconfig(read_kubeconfig(files), context);
+}
+
+}  // namespace p2l::kube

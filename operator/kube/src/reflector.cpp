@@ -1,0 +1,200 @@
+#include "p2l/kube/reflector.hpp"
+
+#include <algorithm>
+#include <random>
+
+#include "p2l/kube/errors.hpp"
+
+namespace p2l::kube {
+namespace {
+
+std::string resource_version_of(const nlohmann::json& object) {
+  return object.value("metadata", nlohmann::json::object()).value("resourceVersion", "");
+}
+
+}  // namespace
+
+Reflector::Reflector(Client& client, ReflectorOptions options, Callback on_change,
+                     spdlog::logger& logger)
+    : client_(client),
+      options_(std::move(options)),
+      on_change_(std::move(on_change)),
+      logger_(logger),
+      thread_([this] { run(); }) {}
+
+Reflector::~Reflector() {
+  stop();
+}
+
+void Reflector::stop() {
+  std::shared_ptr<WatchStream> watch;
+  {
+    std::lock_guard lock(mutex_);
+    stopping_ = true;
+    watch = current_watch_;
+  }
+  changed_.notify_all();
+  if (watch) watch->cancel();
+  if (thread_.joinable() && thread_.get_id() != std::this_thread::get_id()) thread_.join();
+}
+
+bool Reflector::wait_synced(std::chrono::milliseconds timeout) const {
+  std::unique_lock lock(mutex_);
+  return changed_.wait_for(lock, timeout, [this] { return synced_.load(); });
+}
+
+std::string Reflector::resource_version() const {
+  std::lock_guard lock(mutex_);
+  return resource_version_;
+}
+
+ReflectorCounters Reflector::counters() const {
+  std::lock_guard lock(mutex_);
+  return counters_;
+}
+
+bool Reflector::sleep_for(std::chrono::milliseconds delay) {
+  std::unique_lock lock(mutex_);
+  return !changed_.wait_for(lock, delay, [this] { return stopping_; });
+}
+
+void Reflector::notify(ChangeType type, const nlohmann::json& object) {
+  if (!on_change_) return;
+  try {
+    on_change_(Change{type, object});
+  } catch (const std::exception& error) {
+    // A failing callback must not stop the cache from following the server.
+    logger_.error("reflector {}: change callback failed: {}", options_.collection, error.what());
+  }
+}
+
+void Reflector::run() {
+  std::mt19937 jitter_source(std::random_device{}());
+  auto backoff = options_.initial_backoff;
+  bool need_list = true;
+  for (;;) {
+    {
+      std::lock_guard lock(mutex_);
+      if (stopping_) return;
+    }
+    auto stopping = [this] {
+      std::lock_guard lock(mutex_);
+      return stopping_;
+    };
+    try {
+      if (need_list) {
+        list_and_store();
+        need_list = false;
+      }
+      watch_once();
+      backoff = options_.initial_backoff;  // the watch worked; ended or expired normally
+      if (resource_version().empty()) need_list = true;
+      continue;
+    } catch (const ApiError& error) {
+      // 410 on a list page (an expired continue token) or on the watch: start over.
+      if (error.gone()) need_list = true;
+      logger_.warn("reflector {}: {}", options_.collection, error.what());
+    } catch (const KubeError& error) {
+      // A canceled watch during stop() is no failure worth a warning.
+      if (stopping()) return;
+      logger_.warn("reflector {}: {}", options_.collection, error.what());
+    } catch (const std::exception& error) {
+      logger_.error("reflector {}: unexpected: {}", options_.collection, error.what());
+    }
+    {
+      std::lock_guard lock(mutex_);
+      if (stopping_) return;
+      ++counters_.failures;
+    }
+    // Capped exponential backoff with jitter, so that many reflectors do not reconnect in step.
+    std::uniform_int_distribution<long long> jitter(0, backoff.count() / 2);
+    const auto delay = backoff + std::chrono::milliseconds(jitter(jitter_source));
+    logger_.info("reflector {}: retrying in {} ms", options_.collection, delay.count());
+    if (!sleep_for(delay)) return;
+    backoff = std::min(backoff * 2, options_.max_backoff);
+  }
+}
+
+void Reflector::list_and_store() {
+  ListResult listed = client_.list(options_.collection, options_.list);
+  std::map<std::string, nlohmann::json> fresh;
+  for (auto& item : listed.items) {
+    auto key = object_key(item);
+    fresh.emplace(std::move(key), std::move(item));
+  }
+  const auto previous = store_.replace(fresh);
+  // Report the difference, so a relist after an outage shows what was missed.
+  for (const auto& [key, object] : fresh) {
+    const auto old = previous.find(key);
+    if (old == previous.end()) {
+      notify(ChangeType::added, object);
+    } else if (resource_version_of(old->second) != resource_version_of(object)) {
+      notify(ChangeType::modified, object);
+    }
+  }
+  for (const auto& [key, object] : previous) {
+    if (!fresh.contains(key)) notify(ChangeType::deleted, object);
+  }
+  {
+    std::lock_guard lock(mutex_);
+    resource_version_ = listed.resource_version;
+    ++counters_.lists;
+    synced_ = true;
+  }
+  logger_.debug("reflector {}: listed {} objects at resourceVersion {}", options_.collection,
+                fresh.size(), listed.resource_version);
+  changed_.notify_all();
+}
+
+void Reflector::watch_once() {
+  auto watch = std::make_shared<WatchStream>(
+      client_.watch(options_.collection, resource_version(), options_.watch));
+  {
+    std::lock_guard lock(mutex_);
+    if (stopping_) return;
+    current_watch_ = watch;
+    ++counters_.watches;
+  }
+  struct Forget {
+    Reflector& self;
+    ~Forget() {
+      std::lock_guard lock(self.mutex_);
+      self.current_watch_.reset();
+    }
+  } forget{*this};
+
+  while (auto event = watch->next()) {
+    switch (event->type) {
+      case WatchEventType::added:
+      case WatchEventType::modified: {
+        const auto previous = store_.upsert(event->object);
+        notify(previous ? ChangeType::modified : ChangeType::added, event->object);
+        break;
+      }
+      case WatchEventType::deleted:
+        store_.erase(event->object);
+        notify(ChangeType::deleted, event->object);
+        break;
+      case WatchEventType::bookmark:
+        break;
+      case WatchEventType::expired: {
+        logger_.info("reflector {}: resourceVersion {} expired; listing again", options_.collection,
+                     resource_version());
+        std::lock_guard lock(mutex_);
+        resource_version_.clear();
+        ++counters_.expirations;
+        return;
+      }
+      case WatchEventType::error:
+        throw ApiError(event->object.value("code", 500), event->object.value("reason", ""),
+                       event->object.value("message", ""), event->object.dump());
+    }
+    const std::string version = resource_version_of(event->object);
+    if (!version.empty()) {
+      std::lock_guard lock(mutex_);
+      resource_version_ = version;
+    }
+  }
+}
+
+}  // namespace p2l::kube

@@ -1,0 +1,47 @@
+#include "p2l/kube/token_source.hpp"
+
+#include <fstream>
+#include <sstream>
+
+#include "p2l/kube/errors.hpp"
+
+namespace p2l::kube {
+namespace {
+
+std::string read_token(const std::filesystem::path& file) {
+  std::ifstream in(file, std::ios::binary);
+  if (!in) throw ConfigError("cannot read token file " + file.string());
+  std::ostringstream text;
+  text << in.rdbuf();
+  std::string token = text.str();
+  while (!token.empty() && (token.back() == '\n' || token.back() == '\r' || token.back() == ' ')) {
+    token.pop_back();
+  }
+  if (token.empty()) throw ConfigError("token file " + file.string() + " is empty");
+  return token;
+}
+
+}  // namespace
+
+TokenSource::TokenSource(std::string fixed_token) : token_(std::move(fixed_token)) {}
+
+TokenSource::TokenSource(std::filesystem::path file, std::chrono::seconds max_age)
+    : file_(std::move(file)), max_age_(max_age) {}
+
+std::string TokenSource::current() {
+  std::lock_guard lock(mutex_);
+  if (!file_) return token_;
+  const auto now = std::chrono::steady_clock::now();
+  if (!read_at_ || now - *read_at_ >= max_age_) {
+    token_ = read_token(*file_);
+    read_at_ = now;
+  }
+  return token_;
+}
+
+void TokenSource::invalidate() {
+  std::lock_guard lock(mutex_);
+  read_at_.reset();
+}
+
+}  // namespace p2l::kube
