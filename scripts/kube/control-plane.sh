@@ -3,7 +3,8 @@
 # kube-controller-manager) on loopback for the operator's integration tests.
 #
 # Usage:
-#   scripts/kube/control-plane.sh up DIR       start it; state, certificates and logs go to DIR
+#   scripts/kube/control-plane.sh up DIR [--address IP]
+#                                              start it; state, certificates and logs go to DIR
 #   scripts/kube/control-plane.sh down DIR [--remove]
 #                                              stop everything started in DIR (and delete DIR)
 #   scripts/kube/control-plane.sh env DIR      print the environment (eval "$(... env DIR)")
@@ -18,7 +19,11 @@
 #   logs/*.log      one log per component
 #   pids/*.pid      the processes `down` stops
 #
-# Everything listens on 127.0.0.1 only, on free ports picked at start.
+# Everything listens on 127.0.0.1 only, on free ports picked at start. With
+# --address IP the API server binds to and advertises IP instead (an address on
+# an interface the caller created, e.g. a node's pod bridge), so that pods can
+# reach it through the `kubernetes` Service; etcd and the controller manager
+# stay on 127.0.0.1.
 #
 # Environment:
 #   P2L_KUBE_BIN       directory with kube-apiserver, kube-controller-manager and
@@ -37,6 +42,8 @@ SERVICE_CIDR=10.96.0.0/24
 SERVICE_APISERVER_IP=10.96.0.1
 CLUSTER_DOMAIN=cluster.local
 LOOPBACK=127.0.0.1
+# The API server's address: LOOPBACK unless `up --address IP`.
+api_address=${LOOPBACK}
 MARKER=.post2log-control-plane
 
 timeout_s="${P2L_KUBE_TIMEOUT:-180}"
@@ -199,11 +206,13 @@ make_pki() {
   local client_ext
   client_ext=$'basicConstraints=critical,CA:FALSE\nkeyUsage=critical,digitalSignature,keyEncipherment\nextendedKeyUsage=clientAuth'
 
+  local extra_san=""
+  [[ "${api_address}" == "${LOOPBACK}" ]] || extra_san="IP:${api_address},"
   make_cert apiserver "/CN=kube-apiserver" \
     "basicConstraints=critical,CA:FALSE
 keyUsage=critical,digitalSignature,keyEncipherment
 extendedKeyUsage=serverAuth
-subjectAltName=IP:${LOOPBACK},IP:${SERVICE_APISERVER_IP},DNS:localhost,DNS:kubernetes,DNS:kubernetes.default,DNS:kubernetes.default.svc,DNS:kubernetes.default.svc.${CLUSTER_DOMAIN}"
+subjectAltName=IP:${LOOPBACK},${extra_san}IP:${SERVICE_APISERVER_IP},DNS:localhost,DNS:kubernetes,DNS:kubernetes.default,DNS:kubernetes.default.svc,DNS:kubernetes.default.svc.${CLUSTER_DOMAIN}"
   make_cert admin "/O=system:masters/CN=post2log-admin" "${client_ext}"
   make_cert kube-controller-manager "/CN=system:kube-controller-manager" "${client_ext}"
   # For the API server's calls to kubelets (logs, exec) once a node joins.
@@ -239,7 +248,7 @@ kind: Config
 clusters:
 - name: post2log-test
   cluster:
-    server: https://${LOOPBACK}:${apiserver_port}
+    server: https://${api_address}:${apiserver_port}
     certificate-authority-data: $(b64 "${pki}/ca.crt")
 users:
 - name: ${user}
@@ -263,11 +272,11 @@ curl_admin() {
     --cert "${dir}/pki/admin.crt" --key "${dir}/pki/admin.key" "$@"
 }
 etcd_healthy() { curl -sSf --max-time 5 "http://${LOOPBACK}:${etcd_client_port}/health" | grep -q '"health":"true"'; }
-apiserver_ready() { [[ "$(curl_admin "https://${LOOPBACK}:${apiserver_port}/readyz")" == ok ]]; }
+apiserver_ready() { [[ "$(curl_admin "https://${api_address}:${apiserver_port}/readyz")" == ok ]]; }
 kcm_healthy() { [[ "$(curl -sSfk --max-time 5 "https://${LOOPBACK}:${kcm_port}/healthz")" == ok ]]; }
 # The service-account controller of kube-controller-manager creates this.
 default_sa_exists() {
-  curl_admin -o /dev/null "https://${LOOPBACK}:${apiserver_port}/api/v1/namespaces/default/serviceaccounts/default"
+  curl_admin -o /dev/null "https://${api_address}:${apiserver_port}/api/v1/namespaces/default/serviceaccounts/default"
 }
 
 show_logs() {
@@ -315,20 +324,23 @@ start_etcd() {
   done
 }
 
-# The API server advertises 127.0.0.1. Endpoints may not hold loopback
-# addresses, so it cannot publish itself behind the `kubernetes` Service
-# (10.96.0.1); --endpoint-reconciler-type=none leaves that Service without
-# endpoints instead of failing to write them every 10 s. Clients on this machine
-# use https://127.0.0.1:PORT. A node whose pods must reach the API server needs
-# an advertise address on an interface the tests create.
+# By default the API server advertises 127.0.0.1. Endpoints may not hold
+# loopback addresses, so it cannot publish itself behind the `kubernetes`
+# Service (10.96.0.1); --endpoint-reconciler-type=none leaves that Service
+# without endpoints instead of failing to write them every 10 s. Clients on this
+# machine use https://127.0.0.1:PORT. With --address IP (an address on an
+# interface the caller created) it binds to and advertises IP, and the default
+# lease reconciler publishes IP:PORT as the `kubernetes` Service's endpoint.
+# Kubelets are reached at their InternalIP (node names need not resolve).
 start_apiserver() {
-  local attempt rc pki="${dir}/pki"
+  local attempt rc pki="${dir}/pki" reconciler=()
+  [[ "${api_address}" == "${LOOPBACK}" ]] && reconciler=(--endpoint-reconciler-type=none)
   for attempt in 1 2 3 4 5; do
     free_port apiserver_port
     start_component kube-apiserver "${bin}/kube-apiserver" \
-      --bind-address="${LOOPBACK}" \
-      --advertise-address="${LOOPBACK}" \
-      --endpoint-reconciler-type=none \
+      --bind-address="${api_address}" \
+      --advertise-address="${api_address}" \
+      "${reconciler[@]}" \
       --secure-port="${apiserver_port}" \
       --cert-dir="${pki}/kube-apiserver" \
       --tls-cert-file="${pki}/apiserver.crt" \
@@ -343,6 +355,7 @@ start_apiserver() {
       --enable-admission-plugins=NodeRestriction \
       --allow-privileged=true \
       --kubelet-client-certificate="${pki}/apiserver-kubelet-client.crt" \
+      --kubelet-preferred-address-types=InternalIP \
       --kubelet-client-key="${pki}/apiserver-kubelet-client.key" \
       --requestheader-client-ca-file="${pki}/front-proxy-ca.crt" \
       --requestheader-allowed-names=front-proxy-client \
@@ -356,7 +369,7 @@ start_apiserver() {
     rc=0
     wait_until kube-apiserver "${timeout_s}" apiserver_ready || rc=$?
     case "${rc}" in
-      0) log "kube-apiserver is ready on https://${LOOPBACK}:${apiserver_port}"; return 0 ;;
+      0) log "kube-apiserver is ready on https://${api_address}:${apiserver_port}"; return 0 ;;
       2) if bind_clash kube-apiserver && ((attempt < 5)); then
            log "kube-apiserver lost a port race; retrying with another port"
            stop_component kube-apiserver
@@ -418,7 +431,7 @@ write_env() {
     printf 'export PATH=%q:"${PATH}"\n' "${bin}"
     printf 'export P2L_KUBE_DIR=%q\n' "${dir}"
     printf 'export P2L_KUBE_BIN=%q\n' "${bin}"
-    printf 'export P2L_APISERVER_URL=%q\n' "https://${LOOPBACK}:${apiserver_port}"
+    printf 'export P2L_APISERVER_URL=%q\n' "https://${api_address}:${apiserver_port}"
     printf 'export P2L_APISERVER_PORT=%q\n' "${apiserver_port}"
     printf 'export P2L_ETCD_URL=%q\n' "http://${LOOPBACK}:${etcd_client_port}"
     printf 'export P2L_ETCD_CLIENT_PORT=%q\n' "${etcd_client_port}"
@@ -565,7 +578,19 @@ dir="$(cd "${mkdir_parent}" && pwd)/$(basename -- "${dir_arg}")"
 bin="" etcd_bin="" etcd_client_port="" etcd_peer_port="" apiserver_port="" kcm_port=""
 
 case "${command}" in
-  up) (($# == 0)) || die "up takes only DIR"; cmd_up ;;
+  up)
+    while (($#)); do
+      case "$1" in
+        --address)
+          (($# >= 2)) || die "--address needs an IPv4 address"
+          [[ "$2" =~ ^[0-9]{1,3}(\.[0-9]{1,3}){3}$ ]] || die "--address: not an IPv4 address: $2"
+          ip -4 -o addr show 2>/dev/null | awk '{print $4}' | grep -q "^$2/" \
+            || die "--address $2 is not assigned to any interface"
+          api_address=$2; shift 2 ;;
+        *) die "unknown option for up: $1" ;;
+      esac
+    done
+    cmd_up ;;
   down)
     remove=0
     for a in "$@"; do
