@@ -8,6 +8,7 @@
 #include <spdlog/spdlog.h>
 
 #include "p2l/command_line.hpp"
+#include "p2l/controller/run.hpp"
 #include "p2l/render_command.hpp"
 
 namespace {
@@ -26,23 +27,25 @@ int main(int argc, char** argv) {
   spdlog::cfg::load_env_levels();
 
   const std::vector<std::string_view> args(argv + (argc > 0 ? 1 : 0), argv + argc);
-  return std::visit(Overloaded{
-                        [](const p2l::HelpRequest&) {
-                          std::cout << p2l::help_text();
-                          return p2l::kExitSuccess;
-                        },
-                        [](const p2l::VersionRequest&) {
-                          std::cout << "post2log-operator " << P2L_VERSION << '\n';
-                          return p2l::kExitSuccess;
-                        },
-                        [](const p2l::RenderRequest& request) {
-                          return p2l::run_render(request, std::cin, std::cout, std::cerr);
-                        },
-                        [](const p2l::UsageError& error) {
-                          std::cerr << "post2log-operator: " << error.message << "\n"
-                                    << "Run post2log-operator --help for usage.\n";
-                          return p2l::kExitUsage;
-                        },
-                    },
-                    p2l::parse_command_line(args));
+  return std::visit(
+      Overloaded{
+          [](const p2l::HelpRequest&) {
+            std::cout << p2l::help_text();
+            return p2l::kExitSuccess;
+          },
+          [](const p2l::VersionRequest&) {
+            std::cout << "post2log-operator " << P2L_VERSION << '\n';
+            return p2l::kExitSuccess;
+          },
+          [](const p2l::RenderRequest& request) {
+            return p2l::run_render(request, std::cin, std::cout, std::cerr);
+          },
+          [](const p2l::RunRequest& request) { return p2l::controller::run(request); },
+          [](const p2l::UsageError& error) {
+            std::cerr << "post2log-operator: " << error.message << "\n"
+                      << "Run post2log-operator --help for usage.\n";
+            return p2l::kExitUsage;
+          },
+      },
+      p2l::parse_command_line(args));
 }

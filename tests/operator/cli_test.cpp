@@ -127,8 +127,9 @@ TEST(Cli, BrokenYamlAndMissingFilesExitOne) {
 }
 
 TEST(Cli, UsageErrorsExitTwo) {
-  for (const char* args : {"", "deploy", "render", "render -f", "render --bogus",
-                           "render -f a.yaml -f b.yaml", "render -f a.yaml --receiver-image"}) {
+  for (const char* args : {"deploy", "render", "render -f", "render --bogus",
+                           "render -f a.yaml -f b.yaml", "render -f a.yaml --receiver-image",
+                           "run --bogus", "--concurrency 0", "run --resync-period 10"}) {
     SCOPED_TRACE(args);
     Outcome outcome = run_operator(args);
     EXPECT_EQ(outcome.status, 2);
@@ -141,10 +142,22 @@ TEST(Cli, HelpListsEveryCommandAndFlag) {
   for (const char* args : {"--help", "-h", "render --help"}) {
     Outcome outcome = run_operator(args);
     EXPECT_EQ(outcome.status, 0);
-    for (const char* word : {"render", "-f, --filename", "--receiver-image", "--fluentd-image",
-                             "-h, --help", "--version", "Exit status"}) {
+    for (const char* word :
+         {"run", "render", "-f, --filename", "--receiver-image", "--fluentd-image", "-h, --help",
+          "--version", "--kubeconfig", "--namespace", "--metrics-bind-address", "--leader-elect",
+          "--leader-election-namespace", "--concurrency", "--resync-period", "Exit status"}) {
       EXPECT_NE(outcome.out.find(word), std::string::npos) << args << ": " << word;
     }
+  }
+}
+
+TEST(Cli, RunWithoutAClusterExitsOneNamingTheProblem) {
+  // `run` is the default command too; an unreadable kubeconfig stops it at once.
+  for (const char* args :
+       {"run --kubeconfig /nonexistent/kubeconfig", "--kubeconfig /nonexistent/kubeconfig"}) {
+    Outcome outcome = run_operator(args);
+    EXPECT_EQ(outcome.status, 1) << args;
+    EXPECT_NE(outcome.err.find("/nonexistent/kubeconfig"), std::string::npos) << outcome.err;
   }
 }
 

@@ -1,0 +1,24 @@
+#include "p2l/controller/child_kinds.hpp"
+
+namespace p2l::controller {
+
+kube::ResourceType persistent_volume_claims() {
+  return {.group = "", .version = "v1", .resource = "persistentvolumeclaims"};
+}
+
+kube::ResourceType ingresses() {
+  return {.group = "networking.k8s.io", .version = "v1", .resource = "ingresses"};
+}
+
+kube::ResourceType leases() {
+  return {.group = "coordination.k8s.io", .version = "v1", .resource = "leases"};
+}
+
+std::array<ChildKind, 5> child_kinds() {
+  return {ChildKind{"ConfigMap", kube::resources::config_maps()},
+          ChildKind{"Service", kube::resources::services()}, ChildKind{"Ingress", ingresses()},
+          ChildKind{"PersistentVolumeClaim", persistent_volume_claims()},
+          ChildKind{"Deployment", kube::resources::deployments()}};
+}
+
+}  // namespace p2l::controller

@@ -1,0 +1,104 @@
+#include "p2l/controller/controller.hpp"
+
+#include <condition_variable>
+
+#include "p2l/controller/json_log.hpp"
+#include "p2l/kube/events.hpp"
+#include "p2l/kube/store.hpp"
+
+namespace p2l::controller {
+
+Controller::Controller(WorkQueue& queue, Reconciler& reconciler, const Caches& caches,
+                       kube::Client& client, ControllerMetrics& metrics, ControllerOptions options,
+                       spdlog::logger& logger)
+    : queue_(queue),
+      reconciler_(reconciler),
+      caches_(caches),
+      client_(client),
+      metrics_(metrics),
+      options_(std::move(options)),
+      logger_(logger) {}
+
+Controller::~Controller() {
+  stop();
+}
+
+void Controller::start() {
+  const std::scoped_lock lock(mutex_);
+  if (started_) return;
+  started_ = true;
+  // Whatever was enqueued before the caches were complete is enqueued again now.
+  for (const auto& object : caches_.post2logs())
+    queue_.add(kube::object_key(object));
+  for (int i = 0; i < options_.concurrency; ++i)
+    workers_.emplace_back([this] { work(); });
+  resync_thread_ = std::jthread([this](std::stop_token stop) { resync(stop); });
+  log_json(logger_, spdlog::level::info, "workers started",
+           {{"concurrency", options_.concurrency},
+            {"resyncPeriodSeconds", options_.resync_period.count()}});
+}
+
+void Controller::stop() {
+  const std::scoped_lock lock(mutex_);
+  queue_.shut_down();
+  if (resync_thread_.joinable()) {
+    resync_thread_.request_stop();
+    resync_thread_.join();
+  }
+  for (auto& worker : workers_)
+    worker.join();
+  workers_.clear();
+}
+
+void Controller::work() {
+  while (auto key = queue_.get()) {
+    const auto started = std::chrono::steady_clock::now();
+    ReconcileResult result = ReconcileResult::error;
+    try {
+      result = reconciler_.reconcile(*key);
+      queue_.forget(*key);
+    } catch (const std::exception& error) {
+      report_failure(*key, error);
+      queue_.add_rate_limited(*key);
+    }
+    const std::chrono::duration<double> took = std::chrono::steady_clock::now() - started;
+    metrics_.record_reconcile(result, took);
+    log_json(logger_, result == ReconcileResult::error ? spdlog::level::warn : spdlog::level::debug,
+             "reconciled",
+             {{"key", *key}, {"result", to_string(result)}, {"seconds", took.count()}});
+    queue_.done(*key);
+  }
+}
+
+void Controller::resync(std::stop_token stop) {
+  std::mutex mutex;
+  std::condition_variable_any wake;
+  std::unique_lock lock(mutex);
+  while (!wake.wait_for(lock, stop, options_.resync_period, [] { return false; })) {
+    if (stop.stop_requested()) return;
+    const auto objects = caches_.post2logs();
+    for (const auto& object : objects)
+      queue_.add(kube::object_key(object));
+    log_json(logger_, spdlog::level::debug, "resync", {{"post2logs", objects.size()}});
+  }
+}
+
+void Controller::report_failure(const std::string& key, const std::exception& error) {
+  log_json(logger_, spdlog::level::err, "reconcile failed",
+           {{"key", key}, {"error", error.what()}, {"retries", queue_.failures(key)}});
+  const auto object = caches_.post2log(key);
+  if (!object) return;
+  try {
+    kube::create_event(client_, {.regarding = object_reference(*object),
+                                 .type = "Warning",
+                                 .reason = "ReconcileFailed",
+                                 .note = std::string(error.what()).substr(0, 1000),
+                                 .action = "Reconcile",
+                                 .reporting_instance = options_.reporting_instance});
+  } catch (const std::exception& event_error) {
+    log_json(logger_, spdlog::level::warn, "could not record an Event",
+             {{"key", key}, {"error", event_error.what()}});
+  }
+}
+
+}  // namespace p2l::controller
