@@ -121,9 +121,12 @@ kubectl create namespace "$ns" >/dev/null || exit 1
 kubectl apply -f "$root/crds/post2log.io_post2logs.yaml" >/dev/null || exit 1
 kubectl wait --for condition=established --timeout=60s crd/post2logs.post2log.io >/dev/null || exit 1
 
-"$operator" run --kubeconfig "$KUBECONFIG" --namespace "$ns" --metrics-bind-address 127.0.0.1:0 \
-  --resync-period 5s --concurrency 2 2>"$operator_log" &
-operator_pid=$!
+start_operator() {
+  "$operator" run --kubeconfig "$KUBECONFIG" --namespace "$ns" --metrics-bind-address 127.0.0.1:0 \
+    --resync-period 5s --concurrency 2 2>"$operator_log" &
+  operator_pid=$!
+}
+start_operator
 
 metrics_address() {
   local address
@@ -213,6 +216,7 @@ steady() {
 }
 check "no writes at steady state, through two resyncs" steady
 
+
 metrics_shape() {
   local text
   text=$(curl -sf "$metrics_url/metrics") || return 1
@@ -224,6 +228,27 @@ metrics_shape() {
   done
 }
 check "metrics: reconciles by result, duration histogram, queue depth, API requests" metrics_shape
+
+# A restarted operator fills its caches from lists rather than watch events;
+# it must find the same children already in place and write nothing. (The
+# restart happens here at the top level: `check` runs its command in a
+# subshell, which cannot wait for or own the operator process.)
+first_exit=0
+kill -TERM "$operator_pid" && wait "$operator_pid" || first_exit=$?
+mv "$operator_log" "$operator_log.first"
+metrics_url=""
+start_operator
+address=$(eventually 30 metrics_address) && metrics_url="http://$address"
+restarted_quietly() {
+  [ "$first_exit" = 0 ] || { echo "the first operator exited with $first_exit"; return 1; }
+  [ -n "$metrics_url" ] || { echo "the restarted operator logged no metrics address"; return 1; }
+  eventually 60 curl -sf "$metrics_url/readyz" >/dev/null || return 1
+  sleep 12  # the first reconcile plus two resyncs at --resync-period 5s
+  local after
+  after=$(writes)
+  [ "$after" = 0 ] || { echo "a restarted operator wrote $after times"; grep -E 'updating|creating' "$operator_log" | head; return 1; }
+}
+check "a restarted operator writes nothing when nothing changed" restarted_quietly
 
 # ---------------------------------------------------------------- drift
 

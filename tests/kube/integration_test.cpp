@@ -1,6 +1,8 @@
 // The client against a real kube-apiserver started by the CTest fixture.
 #include <gtest/gtest.h>
 
+#include <atomic>
+
 #include <fstream>
 #include <sstream>
 #include <thread>
@@ -57,6 +59,12 @@ TEST_F(Integration, ListFollowsContinueTokens) {
   EXPECT_EQ(listed.items.size(), 26U);
   EXPECT_EQ(listed.pages, 3);
   EXPECT_FALSE(listed.resource_version.empty());
+  // Listed objects are whole objects, like watched ones: the server leaves
+  // apiVersion and kind out of list items.
+  for (const json& item : listed.items) {
+    EXPECT_EQ(item.value("apiVersion", ""), "v1");
+    EXPECT_EQ(item.value("kind", ""), "ConfigMap");
+  }
 
   const ListResult selected =
       client.list(collection, {.field_selector = "metadata.name=cm-7", .limit = 10});
@@ -199,9 +207,12 @@ TEST_F(Integration, BookmarksArriveBeforeTheServerEndsTheWatch) {
   // The API server sends a bookmark shortly (2 s) before a watch's timeoutSeconds runs out,
   // but only once its watch cache has moved past the watch's resourceVersion: writes to the
   // same resource elsewhere, which this watch does not see, move it.
-  WatchStream watch = client.watch(collection, listed.resource_version, {.timeout_seconds = 6});
+  WatchStream watch = client.watch(collection, listed.resource_version, {.timeout_seconds = 10});
+  // Keep the cache moving for the whole watch: on a busy machine the bookmark
+  // may be computed late, and it needs a newer resourceVersion to carry.
+  std::atomic<bool> watching{true};
   std::thread writer([&] {
-    for (int i = 0; i < 3; ++i) {
+    for (int i = 0; watching && i < 40; ++i) {
       client.create(collection_path(resources::config_maps(), elsewhere.name()),
                     config_map(elsewhere.name(), "other-" + std::to_string(i), json::object()));
       std::this_thread::sleep_for(500ms);
@@ -219,6 +230,7 @@ TEST_F(Integration, BookmarksArriveBeforeTheServerEndsTheWatch) {
       ++others;
     }
   }
+  watching = false;
   writer.join();
   EXPECT_GE(bookmarks, 1);
   EXPECT_EQ(others, 0);

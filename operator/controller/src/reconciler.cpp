@@ -212,10 +212,15 @@ void Reconciler::update_status(const json& object, const json& status) {
   const json previous = object.value("status", json(nullptr));
   if (previous.is_object() && contains_subset(previous, status)) return;
   const json metadata = object.at("metadata");
-  client_.patch_status(
-      kube::object_path(kube::resources::post2logs(), metadata.value("namespace", ""),
-                        metadata.value("name", "")),
-      status);
+  try {
+    client_.patch_status(
+        kube::object_path(kube::resources::post2logs(), metadata.value("namespace", ""),
+                          metadata.value("name", "")),
+        status);
+  } catch (const kube::ApiError& error) {
+    // Deleted since the cache saw it: there is no status left to write.
+    if (!error.not_found()) throw;
+  }
 }
 
 }  // namespace p2l::controller

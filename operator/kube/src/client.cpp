@@ -97,9 +97,20 @@ ListResult Client::list(std::string_view collection, const ListOptions& options)
     Request request{.method = "GET", .target = with_query(std::string(collection), query)};
     const json page = parse_body(request, send_checked(request));
     ++result.pages;
+    // The server leaves apiVersion and kind out of list items (they are the
+    // list's, minus "List"); fill them in so a listed object looks exactly
+    // like a watched or fetched one to whoever compares or applies it.
+    const std::string api_version = page.value("apiVersion", "");
+    std::string kind = page.value("kind", "");
+    if (kind.ends_with("List")) kind.resize(kind.size() - 4);
     if (const auto items = page.find("items"); items != page.end() && items->is_array()) {
-      for (const auto& item : *items)
-        result.items.push_back(item);
+      for (const auto& item : *items) {
+        json& stored = result.items.emplace_back(item);
+        if (!stored.contains("apiVersion") && !api_version.empty()) {
+          stored["apiVersion"] = api_version;
+        }
+        if (!stored.contains("kind") && !kind.empty()) stored["kind"] = kind;
+      }
     }
     const json metadata = page.value("metadata", json::object());
     // Every page carries the resourceVersion of the snapshot the first page started.
