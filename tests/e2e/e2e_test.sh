@@ -1,0 +1,381 @@
+#!/usr/bin/env bash
+# End-to-end test of the operator on a real single-node cluster (scripts/cluster/):
+# builds what is missing (Kubernetes binaries, images; no-ops when cached), starts a
+# cluster of its own, installs the operator with `kubectl apply -k manifests/`, then:
+#   - the sample manifests/samples/local-cluster.yaml becomes Ready (READY 1/1) and
+#     a POST through its ClusterIP is logged in the pod's file;
+#   - a Post2Log with replicas 2 and a nodePort: POSTs through the ClusterIP and the
+#     NodePort (10.244.0.1:NODEPORT), every record found exactly once across the
+#     shards' files, each with the _workerPodHash of the pod that holds it;
+#   - scale 2 -> 1: shard 1's Deployment goes, its PVC stays (READY 1/1);
+#   - the operator pod killed while the CR changes (back to 2 replicas, 2 workers):
+#     a new operator converges it, shard 1 comes back on its kept PVC (READY 2/2);
+#   - the Post2Log deleted: everything it owned goes (garbage collection).
+# Every Post2Log here sets fluentd.enabled: false: the Fluentd image cannot be built
+# on these machines (no RubyGems, no registry), so the pods run the receiver alone.
+# The cluster is always taken down at the end, and the test checks nothing is left.
+#
+# Usage: tests/e2e/e2e_test.sh [DIR]   (CTest: e2e.operator, DIR in the build tree)
+# Needs root. Prints `N passed, N failed`; exits non-zero on any failure.
+set -euo pipefail
+
+root=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
+dir=${1:-/tmp/p2l-e2e-operator}
+logs="${dir}.logs"
+cache_dir="${P2L_CACHE_DIR:-/var/cache/post2log}"
+archives="${P2L_IMAGE_ARCHIVES:-${cache_dir}/images/archives}"
+ns=e2e
+shards=shards
+node_port=30981
+passed=0 failed=0
+t_start=${SECONDS}
+
+if [[ "$(id -u)" -ne 0 ]]; then
+  echo "FAIL: tests/e2e/e2e_test.sh needs root (it starts a cluster: bridge, mounts, cgroups)" >&2
+  echo "0 passed, 1 failed"
+  exit 1
+fi
+# A run stopped by force (e.g. CTest's timeout) leaves its cluster behind: take it down.
+if [[ -e "${dir}/.post2log-cluster" ]]; then
+  echo "== taking down the cluster an interrupted run left in ${dir}"
+  "${root}/scripts/cluster/down.sh" "${dir}" --remove >/dev/null 2>&1 || true
+fi
+if ip link show p2l0 >/dev/null 2>&1; then
+  echo "FAIL: the bridge p2l0 exists: another cluster runs on this machine" >&2
+  echo "      (scripts/cluster-demo.sh --down, or scripts/cluster/down.sh ITS_DIR)" >&2
+  echo "0 passed, 1 failed"
+  exit 1
+fi
+rm -rf "${logs}"
+mkdir -p "${logs}"
+
+progress() { printf '== %s (%d s)\n' "$*" "$((SECONDS - t_start))"; }
+
+diagnostics() {
+  ((cluster_up)) || return 0
+  echo "----- diagnostics -----"
+  kubectl get post2logs,deploy,rs,pods,pvc,svc,cm -A -o wide 2>&1 | grep -v -E '^kube-system' || true
+  echo "----- operator log (last 60 lines) -----"
+  kubectl -n post2log-system logs deploy/post2log-operator --tail=60 2>&1 || true
+  local p
+  for p in $(kubectl get pods -A -l app.kubernetes.io/name=post2log \
+      -o jsonpath='{range .items[*]}{.metadata.namespace}/{.metadata.name}{"\n"}{end}' 2>/dev/null); do
+    echo "----- describe pod ${p} (end) -----"
+    kubectl -n "${p%%/*}" describe pod "${p#*/}" 2>&1 | tail -n 25
+    echo "----- logs of ${p} (last 15 lines) -----"
+    kubectl -n "${p%%/*}" logs "${p#*/}" --all-containers --tail=15 2>&1 || true
+  done
+  echo "----- end of diagnostics -----"
+}
+
+check() {
+  local what=$1; shift
+  if "$@"; then
+    echo "ok: ${what}"; passed=$((passed + 1))
+  else
+    echo "FAIL: ${what}"; failed=$((failed + 1))
+    diagnostics
+  fi
+}
+
+# run LOG CMD...: CMD's output to logs/LOG; the end of it on failure.
+run() {
+  local log="${logs}/$1"; shift
+  if "$@" >"${log}" 2>&1; then return 0; fi
+  echo "--- the end of ${log} ---"; tail -n 40 "${log}"
+  return 1
+}
+
+# wait_until SECONDS CMD...: polls CMD every second.
+wait_until() {
+  local deadline=$((SECONDS + $1))
+  shift
+  until "$@" >/dev/null 2>&1; do
+    ((SECONDS < deadline)) || return 1
+    sleep 1
+  done
+}
+
+cluster_up=0
+finish() {
+  local rc=$?
+  if ((cluster_up)); then
+    cp -r "${dir}/logs" "${logs}/cluster" 2>/dev/null || true
+    "${root}/scripts/cluster/down.sh" "${dir}" --remove >"${logs}/down.log" 2>&1 || {
+      echo "FAIL: down.sh (see ${logs}/down.log)"; tail -n 20 "${logs}/down.log"; rc=1; }
+  fi
+  exit "${rc}"
+}
+trap finish EXIT
+trap 'exit 130' INT
+trap 'exit 143' TERM
+
+abort() {
+  echo "FAIL: $*"; failed=$((failed + 1))
+  diagnostics
+  echo "${passed} passed, ${failed} failed"
+  exit 1
+}
+
+# ------------------------------------------------------------------ build and start
+progress "building what is missing (Kubernetes binaries, images; logs in ${logs})"
+run setup.log bash -c "'${root}/scripts/cluster/setup.sh' && '${root}/scripts/images/setup.sh'" \
+  || abort "setup"
+run kube-binaries.log nice -n 10 "${root}/scripts/kube/build-binaries.sh" \
+  kube-apiserver kube-controller-manager kubectl kube-scheduler kubelet kube-proxy \
+  || abort "building the Kubernetes binaries"
+run images.log "${root}/scripts/images/build.sh" --export "${archives}" || abort "building the images"
+
+progress "starting the cluster in ${dir}"
+rm -rf "${dir}"   # no cluster in it (see above); up.sh wants a new or its own directory
+cluster_up=1
+run up.log env P2L_IMAGE_ARCHIVES="${archives}" "${root}/scripts/cluster/up.sh" "${dir}" \
+  || abort "up.sh"
+# shellcheck disable=SC1091
+source "${dir}/env"
+
+# ------------------------------------------------------------------ helpers
+
+# ready_of NS NAME: the READY column of `kubectl get post2logs`.
+ready_of() { kubectl -n "$1" get post2logs "$2" --no-headers 2>/dev/null | awk '{print $2}'; }
+# converged NS NAME WANT: READY shows WANT, the Ready condition is True and the status
+# describes the current generation.
+converged() {
+  local ns_=$1 n=$2 want=$3 gen obs cond
+  [[ "$(ready_of "${ns_}" "${n}")" == "${want}" ]] || return 1
+  gen=$(kubectl -n "${ns_}" get post2log "${n}" -o jsonpath='{.metadata.generation}')
+  obs=$(kubectl -n "${ns_}" get post2log "${n}" -o jsonpath='{.status.observedGeneration}')
+  cond=$(kubectl -n "${ns_}" get post2log "${n}" -o jsonpath='{.status.conditions[?(@.type=="Ready")].status}')
+  [[ "${gen}" == "${obs}" && "${cond}" == True ]]
+}
+# pod_of NS DEPLOYMENT: the running, not terminating pod of one shard.
+pod_of() {
+  kubectl -n "$1" get pods -l "app.kubernetes.io/instance=${2%-*}" -o json |
+    jq -r --arg d "$2" '.items[] | select(.metadata.deletionTimestamp == null)
+      | select(.status.phase == "Running") | select(.metadata.name | startswith($d + "-"))
+      | .metadata.name' | head -n 1
+}
+# post URL: one POST answered with {"status":"success"}.
+post() { [[ "$(curl -sS --max-time 5 -X POST "$1" -H 'Content-Type: application/json' -d '{"e2e":true}')" == '{"status":"success"}' ]]; }
+# kube-proxy programs a new Service about a second after its endpoints are ready.
+post_retry() { wait_until 30 post "$1"; }
+# records NS POD: every record in the pod's log files.
+records() { kubectl -n "$1" exec "$2" -- sh -c 'cat /data/logs/*.log'; }
+gone() { [[ -z "$(kubectl "$@" --ignore-not-found -o name 2>/dev/null)" ]]; }
+
+# ------------------------------------------------------------------ the operator
+progress "installing the operator"
+check "kubectl apply -k manifests/" run install.log kubectl apply -k "${root}/manifests/"
+check "the operator Deployment becomes available" \
+  run operator-rollout.log kubectl -n post2log-system rollout status deploy/post2log-operator --timeout=180s
+check "the CRD is established" \
+  run crd.log kubectl wait --for=condition=Established crd/post2logs.post2log.io --timeout=60s
+
+# ------------------------------------------------------------------ the sample
+progress "the sample manifests/samples/local-cluster.yaml"
+check "kubectl apply -f manifests/samples/local-cluster.yaml" \
+  run sample.log kubectl -n default apply -f "${root}/manifests/samples/local-cluster.yaml"
+check "postbacks becomes Ready with READY 1/1" wait_until 180 converged default postbacks 1/1
+kubectl get post2logs -n default | tee "${logs}/get-1.txt"
+svc_ip=$(kubectl -n default get svc postbacks -o jsonpath='{.spec.clusterIP}')
+check "POST through the ClusterIP ${svc_ip}:80" post_retry "http://${svc_ip}:80/postback?p1=v1&p2=v2"
+pod=$(pod_of default postbacks-0)
+sample_record() {
+  local line
+  line=$(kubectl -n default exec "${pod}" -- cat /data/logs/post2log-1.log | grep '"p1":"v1"' | tail -n 1)
+  echo "${line}"
+  jq -e --arg h "${pod#postbacks-0-}" --arg n "${P2L_NODE_NAME}" \
+    '.p2 == "v2" and .e2e == true and ._path == "/postback" and ._workerPodHash == $h and ._nodeName == $n' \
+    <<<"${line}" >/dev/null
+}
+check "the record is in ${pod}:/data/logs/post2log-1.log" sample_record
+
+# ------------------------------------------------------------------ two shards
+progress "a Post2Log with 2 replicas and nodePort ${node_port} in namespace ${ns}"
+kubectl create namespace "${ns}" >/dev/null
+apply_shards() {
+  kubectl -n "${ns}" apply -f - <<EOF
+apiVersion: post2log.io/v1alpha1
+kind: Post2Log
+metadata:
+  name: ${shards}
+spec:
+  replicas: 2
+  nodePort: ${node_port}
+  logLevel: info
+  fluentd:
+    enabled: false   # the Fluentd image cannot be built on these machines
+EOF
+}
+check "kubectl apply the two-shard Post2Log" run shards.log apply_shards
+check "${shards} becomes Ready with READY 2/2" wait_until 240 converged "${ns}" "${shards}" 2/2
+kubectl get post2logs -A | tee "${logs}/get-2.txt"
+children() {
+  local kind
+  for kind in deploy/"${shards}"-0 deploy/"${shards}"-1 pvc/"${shards}"-0-data pvc/"${shards}"-1-data svc/"${shards}"; do
+    kubectl -n "${ns}" get "${kind}" -o json | jq -e --arg n "${shards}" '
+      (.metadata.ownerReferences | any(.kind == "Post2Log" and .name == $n and .controller == true))
+      and .metadata.labels["app.kubernetes.io/instance"] == $n
+      and .metadata.labels["app.kubernetes.io/managed-by"] == "post2log-operator"' >/dev/null || return 1
+  done
+}
+check "Deployments ${shards}-0/1, PVCs ${shards}-0/1-data and Service ${shards}, owned and labelled" children
+no_fluentd() {
+  gone -n "${ns}" get pvc "${shards}-0-fluentd" && gone -n "${ns}" get pvc "${shards}-1-fluentd" &&
+    gone -n "${ns}" get cm "${shards}-fluentd"
+}
+check "no Fluentd PVC or ConfigMap with fluentd disabled" no_fluentd
+check "Service ${shards} is a NodePort on ${node_port}" \
+  test "$(kubectl -n "${ns}" get svc "${shards}" -o jsonpath='{.spec.type} {.spec.ports[0].nodePort}')" = "NodePort ${node_port}"
+
+shard_ip=$(kubectl -n "${ns}" get svc "${shards}" -o jsonpath='{.spec.clusterIP}')
+n_posts=20
+post_many() {
+  local via=$1 url=$2 i
+  post_retry "${url}?id=${via}-0" || return 1
+  for ((i = 1; i < n_posts; i++)); do post "${url}?id=${via}-${i}" || return 1; done
+}
+check "${n_posts} POSTs through the ClusterIP ${shard_ip}:80" post_many cip "http://${shard_ip}:80/postback"
+check "${n_posts} POSTs through the NodePort ${P2L_NODE_IP}:${node_port}" \
+  post_many np "http://${P2L_NODE_IP}:${node_port}/postback"
+
+# all_records: id<TAB>_workerPodHash<TAB>pod hash<TAB>shard of every record of both shards.
+all_records() {
+  local d p
+  for d in "${shards}-0" "${shards}-1"; do
+    p=$(pod_of "${ns}" "${d}")
+    [[ -n "${p}" ]] || return 1
+    records "${ns}" "${p}" | jq -r --arg h "${p#"${d}"-}" --arg d "${d}" 'select(.id != null) | [.id, ._workerPodHash, $h, $d] | @tsv' || return 1
+  done
+}
+all_records >"${logs}/records-2.tsv" || true
+exactly_once() {
+  local via i n
+  for via in cip np; do
+    for ((i = 0; i < n_posts; i++)); do
+      n=$(awk -F'\t' -v id="${via}-${i}" '$1 == id' "${logs}/records-2.tsv" | wc -l)
+      [[ "${n}" == 1 ]] || { echo "record ${via}-${i} found ${n} times"; return 1; }
+    done
+  done
+  [[ "$(wc -l <"${logs}/records-2.tsv")" == $((2 * n_posts)) ]]
+}
+check "every record posted is found exactly once across the two shards" exactly_once
+own_hash() { [[ -s "${logs}/records-2.tsv" ]] && awk -F'\t' '$2 != $3 { bad = 1 } END { exit bad }' "${logs}/records-2.tsv"; }
+check "each record carries the _workerPodHash of the pod that holds it" own_hash
+check "both shards received records" \
+  test "$(cut -f4 "${logs}/records-2.tsv" | sort -u | wc -l)" = 2
+awk -F'\t' -v d="${shards}-1" '$4 == d { print $1 }' "${logs}/records-2.tsv" | sort >"${logs}/shard1-before.txt"
+
+# ------------------------------------------------------------------ scale down
+progress "scale 2 -> 1"
+check "kubectl patch replicas: 1" \
+  run scale-1.log kubectl -n "${ns}" patch post2log "${shards}" --type merge -p '{"spec":{"replicas":1}}'
+check "shard 1's Deployment goes" wait_until 120 gone -n "${ns}" get deploy "${shards}-1"
+check "${shards} shows READY 1/1" wait_until 120 converged "${ns}" "${shards}" 1/1
+kubectl get post2logs -A | tee "${logs}/get-3.txt"
+check "shard 1's pod goes" wait_until 120 \
+  bash -c "[[ -z \"\$(kubectl -n ${ns} get pods -o name | grep '/${shards}-1-')\" ]]"
+sleep 5
+check "PVC ${shards}-1-data is kept" run pvc-kept.log kubectl -n "${ns}" get pvc "${shards}-1-data"
+check "POST through the ClusterIP reaches the remaining shard" \
+  post_retry "http://${shard_ip}:80/postback?id=after-scale-down"
+
+# ------------------------------------------------------------------ operator killed
+progress "the operator pod killed while the Post2Log changes (replicas 2, then workers 2)"
+old_op=$(kubectl -n post2log-system get pods -l app.kubernetes.io/name=post2log-operator -o jsonpath='{.items[0].metadata.name}')
+# One change just before the kill (the operator is in the middle of it), one while no
+# operator runs.
+check "kubectl patch replicas: 2" \
+  run scale-2.log kubectl -n "${ns}" patch post2log "${shards}" --type merge -p '{"spec":{"replicas":2}}'
+kubectl -n post2log-system logs "${old_op}" >"${logs}/operator-killed.log" 2>&1 || true
+check "the operator pod ${old_op} is deleted at once" \
+  run kill.log kubectl -n post2log-system delete pod "${old_op}" --grace-period=0 --force
+check "kubectl patch workers: 2 while the operator is down" \
+  run workers-2.log kubectl -n "${ns}" patch post2log "${shards}" --type merge -p '{"spec":{"workers":2}}'
+new_operator() {
+  local p
+  p=$(kubectl -n post2log-system get pods -l app.kubernetes.io/name=post2log-operator \
+    -o jsonpath='{range .items[?(@.status.containerStatuses[0].ready==true)]}{.metadata.name}{"\n"}{end}')
+  [[ -n "${p}" && "${p}" != *"${old_op}"* ]]
+}
+check "a new operator pod becomes ready" wait_until 180 new_operator
+check "${shards} converges again with READY 2/2" wait_until 300 converged "${ns}" "${shards}" 2/2
+kubectl get post2logs -A | tee "${logs}/get-4.txt"
+workers_2() {
+  local d
+  for d in "${shards}-0" "${shards}-1"; do
+    kubectl -n "${ns}" get deploy "${d}" -o json |
+      jq -e '.spec.template.spec.containers[] | select(.name == "receiver") | .env[] | select(.name == "P2L_WORKERS") | .value == "2"' >/dev/null || return 1
+  done
+}
+check "both shards run with P2L_WORKERS=2" workers_2
+shard1_kept() {
+  local p
+  p=$(pod_of "${ns}" "${shards}-1")
+  [[ -n "${p}" ]] || return 1
+  records "${ns}" "${p}" | jq -r 'select(.id != null) | .id' | sort >"${logs}/shard1-after.txt" || return 1
+  [[ -s "${logs}/shard1-before.txt" ]] &&
+    [[ -z "$(comm -23 "${logs}/shard1-before.txt" "${logs}/shard1-after.txt")" ]]
+}
+check "shard 1 is back on its kept PVC: its earlier records are still there" shard1_kept
+check "POST through the NodePort after the restart" post_retry "http://${P2L_NODE_IP}:${node_port}/postback?id=after-restart"
+check "postbacks still shows READY 1/1" converged default postbacks 1/1
+new_op=$(kubectl -n post2log-system get pods -l app.kubernetes.io/name=post2log-operator \
+  -o jsonpath='{range .items[?(@.status.containerStatuses[0].ready==true)]}{.metadata.name}{"\n"}{end}' | head -n 1)
+holder() { kubectl -n post2log-system get lease post2log-operator -o jsonpath='{.spec.holderIdentity}'; }
+holds_lease() { [[ -n "${new_op}" && "$(holder)" == "${new_op}"* ]]; }
+check "the new operator pod holds the lease" holds_lease
+
+progress "the operator's container killed with SIGKILL while the Post2Log changes (logLevel warning)"
+restarts() { kubectl -n post2log-system get pod "${new_op}" -o jsonpath='{.status.containerStatuses[0].restartCount}'; }
+restarts_before=$(restarts)
+kill_container() {
+  local cid
+  cid=$(kubectl -n post2log-system get pod "${new_op}" -o jsonpath='{.status.containerStatuses[0].containerID}')
+  ctr --address "${P2L_CONTAINERD_ADDRESS}" -n k8s.io tasks kill -s SIGKILL "${cid#containerd://}"
+}
+check "SIGKILL to the operator's container" run sigkill.log kill_container
+check "kubectl patch logLevel: warning" \
+  run loglevel.log kubectl -n "${ns}" patch post2log "${shards}" --type merge -p '{"spec":{"logLevel":"warning"}}'
+restarted() { (($(restarts) > restarts_before)) && [[ "$(kubectl -n post2log-system get pod "${new_op}" -o jsonpath='{.status.containerStatuses[0].ready}')" == true ]]; }
+check "the operator's container restarts and becomes ready" wait_until 180 restarted
+loglevel_warning() {
+  local d
+  for d in "${shards}-0" "${shards}-1"; do
+    kubectl -n "${ns}" get deploy "${d}" -o json |
+      jq -e '.spec.template.spec.containers[] | select(.name == "receiver") | .env[] | select(.name == "P2L_LOGLEVEL") | .value == "warning"' >/dev/null || return 1
+  done
+}
+check "the change reaches both shards' Deployments" wait_until 120 loglevel_warning
+check "${shards} converges again with READY 2/2" wait_until 300 converged "${ns}" "${shards}" 2/2
+kubectl get post2logs -A | tee "${logs}/get-5.txt"
+
+# ------------------------------------------------------------------ delete
+progress "the Post2Log deleted: garbage collection"
+check "kubectl delete post2log ${shards}" \
+  run delete.log kubectl -n "${ns}" delete post2log "${shards}" --wait=true --timeout=60s
+# PVCs carry kubernetes.io/pvc-protection: they go once no pod uses them.
+nothing_owned() {
+  gone -n "${ns}" get deploy,rs,pods,svc,cm,pvc -l "app.kubernetes.io/instance=${shards}"
+}
+check "every child of ${shards} goes (Deployments, pods, Service, PVCs)" wait_until 180 nothing_owned
+check "kubectl get post2logs no longer lists ${shards}" \
+  bash -c "! kubectl get post2logs -A --no-headers | grep -q '${shards}'"
+check "the sample is untouched (READY 1/1)" converged default postbacks 1/1
+
+# ------------------------------------------------------------------ down
+progress "taking the cluster down"
+kubectl -n post2log-system logs deploy/post2log-operator >"${logs}/operator.log" 2>&1 || true
+cp -r "${dir}/logs" "${logs}/cluster" 2>/dev/null || true
+cluster_up=0
+check "down.sh succeeds" run down.log "${root}/scripts/cluster/down.sh" "${dir}" --remove
+no_process() { ! pgrep -f -- "${dir}/" >/dev/null; }
+check "no process of the cluster is left" no_process
+check "no mount under the cluster directory is left" bash -c "! grep -q ' ${dir}/' /proc/mounts"
+check "the bridge is gone" bash -c "! ip link show p2l0 >/dev/null 2>&1"
+check "the cluster directory is gone" test ! -e "${dir}"
+check "net.ipv4.ip_forward is 0" test "$(cat /proc/sys/net/ipv4/ip_forward)" = 0
+
+progress "done; logs in ${logs}"
+echo "${passed} passed, ${failed} failed"
+((failed == 0))
