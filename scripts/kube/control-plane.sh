@@ -32,13 +32,16 @@
 #   P2L_ETCD           etcd binary (default: etcd on PATH, from Debian's etcd-server)
 #   P2L_KUBE_TIMEOUT   seconds to wait for the control plane (default 180)
 #   P2L_KUBE_VERBOSITY klog -v level of the Kubernetes components (default 2)
+#   P2L_KUBE_SERVICE_CIDR  the Service range (default 10.96.0.0/24: 253 Services)
 set -euo pipefail
 
 script_dir=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 
 # Cluster settings. The service range holds the in-cluster address of the API
-# server (its first address), which the serving certificate names too.
-SERVICE_CIDR=10.96.0.0/24
+# server (its first address), which the serving certificate names too. A /24
+# holds 253 Services besides `kubernetes`; P2L_KUBE_SERVICE_CIDR widens it
+# (keep 10.96.0.0 as its network address, e.g. 10.96.0.0/20).
+SERVICE_CIDR=${P2L_KUBE_SERVICE_CIDR:-10.96.0.0/24}
 SERVICE_APISERVER_IP=10.96.0.1
 CLUSTER_DOMAIN=cluster.local
 LOOPBACK=127.0.0.1
