@@ -197,5 +197,5 @@ The cluster keeps running (ready after $((SECONDS - started)) s). To use it:
 NodePorts answer on the bridge address only: http://${P2L_NODE_IP}:NODEPORT/postback.
 Every Post2Log here needs fluentd.enabled: false (no Fluentd image on this machine).
 Take it down (stops everything and removes ${base}):
-  sudo scripts/cluster-demo.sh --down
+  scripts/cluster-demo.sh --down
 EOF

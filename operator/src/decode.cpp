@@ -214,6 +214,20 @@ class Decoder {
     out = *value;
   }
 
+  // Reads the object field `name` of `fields` with `read_members`, then reports any member it
+  // did not take. Returns false when the field is absent or not an object.
+  template <typename ReadMembers>
+  bool nested(ObjectReader& fields, std::string_view name, ReadMembers read_members) {
+    const json* value = fields.take(name);
+    if (value == nullptr) return false;
+    const FieldPath path = fields.path(name);
+    if (!is_object(*value, path)) return false;
+    ObjectReader members{*value, path, errors_};
+    read_members(members);
+    members.reject_unknown();
+    return true;
+  }
+
   void spec(const json& value, const FieldPath& path, Post2LogSpec& out) {
     if (!is_object(value, path)) return;
     ObjectReader fields{value, path, errors_};
@@ -221,62 +235,37 @@ class Decoder {
     string(fields, "endpoint", out.endpoint);
     boolean(fields, "logQueryParams", out.log_query_params);
     integer(fields, "nodePort", out.node_port);
-    if (const json* ingress = fields.take("ingress")) {
-      FieldPath ingress_path = fields.path("ingress");
-      if (is_object(*ingress, ingress_path)) {
-        ObjectReader ingress_fields{*ingress, ingress_path, errors_};
-        IngressSpec ingress_spec;
-        string_map(ingress_fields, "annotations", ingress_spec.annotations);
-        string(ingress_fields, "host", ingress_spec.host);
-        string(ingress_fields, "className", ingress_spec.class_name);
-        string(ingress_fields, "pathType", ingress_spec.path_type);
-        ingress_fields.reject_unknown();
-        out.ingress = std::move(ingress_spec);
-      }
-    }
+    IngressSpec ingress_spec;
+    const bool has_ingress = nested(fields, "ingress", [&](ObjectReader& ingress) {
+      string_map(ingress, "annotations", ingress_spec.annotations);
+      string(ingress, "host", ingress_spec.host);
+      string(ingress, "className", ingress_spec.class_name);
+      string(ingress, "pathType", ingress_spec.path_type);
+    });
+    if (has_ingress) out.ingress = std::move(ingress_spec);
     integer(fields, "workers", out.workers);
     integer(fields, "replicas", out.replicas);
     quantity(fields, "storage", out.storage);
     string(fields, "storageClassName", out.storage_class_name);
-    if (const json* rotation = fields.take("rotation")) {
-      FieldPath rotation_path = fields.path("rotation");
-      if (is_object(*rotation, rotation_path)) {
-        ObjectReader rotation_fields{*rotation, rotation_path, errors_};
-        integer(rotation_fields, "maxBytes", out.rotation.max_bytes);
-        integer(rotation_fields, "backups", out.rotation.backups);
-        rotation_fields.reject_unknown();
-      }
-    }
+    nested(fields, "rotation", [&](ObjectReader& rotation) {
+      integer(rotation, "maxBytes", out.rotation.max_bytes);
+      integer(rotation, "backups", out.rotation.backups);
+    });
     string(fields, "logLevel", out.log_level);
-    if (const json* fluentd = fields.take("fluentd")) {
-      FieldPath fluentd_path = fields.path("fluentd");
-      if (is_object(*fluentd, fluentd_path)) {
-        ObjectReader fluentd_fields{*fluentd, fluentd_path, errors_};
-        boolean(fluentd_fields, "enabled", out.fluentd.enabled);
-        quantity(fluentd_fields, "storage", out.fluentd.storage);
-        string(fluentd_fields, "outputConfig", out.fluentd.output_config);
-        fluentd_fields.reject_unknown();
-      }
-    }
-    if (const json* image = fields.take("image")) {
-      FieldPath image_path = fields.path("image");
-      if (is_object(*image, image_path)) {
-        ObjectReader image_fields{*image, image_path, errors_};
-        string(image_fields, "receiver", out.image.receiver);
-        string(image_fields, "fluentd", out.image.fluentd);
-        string(image_fields, "pullPolicy", out.image.pull_policy);
-        image_fields.reject_unknown();
-      }
-    }
-    if (const json* resources_value = fields.take("resources")) {
-      FieldPath resources_path = fields.path("resources");
-      if (is_object(*resources_value, resources_path)) {
-        ObjectReader resource_fields{*resources_value, resources_path, errors_};
-        resources(resource_fields, "receiver", out.resources.receiver);
-        resources(resource_fields, "fluentd", out.resources.fluentd);
-        resource_fields.reject_unknown();
-      }
-    }
+    nested(fields, "fluentd", [&](ObjectReader& fluentd) {
+      boolean(fluentd, "enabled", out.fluentd.enabled);
+      quantity(fluentd, "storage", out.fluentd.storage);
+      string(fluentd, "outputConfig", out.fluentd.output_config);
+    });
+    nested(fields, "image", [&](ObjectReader& image) {
+      string(image, "receiver", out.image.receiver);
+      string(image, "fluentd", out.image.fluentd);
+      string(image, "pullPolicy", out.image.pull_policy);
+    });
+    nested(fields, "resources", [&](ObjectReader& resource_fields) {
+      resources(resource_fields, "receiver", out.resources.receiver);
+      resources(resource_fields, "fluentd", out.resources.fluentd);
+    });
     string_map(fields, "nodeSelector", out.node_selector);
     tolerations(fields, out.tolerations);
     affinity(fields, out.affinity);
