@@ -117,7 +117,7 @@ TEST_F(ApiServerFaults, WatchAndReflectorSurviveKillingTheApiServer) {
       },
       integration_logger());
   ASSERT_TRUE(reflector.wait_synced(30s));
-  // Three plus kube-root-ca.crt, which kube-controller-manager adds in its own time.
+  // Three plus kube-root-ca.crt, which every namespace gets.
   ASSERT_TRUE(eventually(
       [&] { return names_in(reflector.store().list()) == names_on_server(client, collection); }));
 

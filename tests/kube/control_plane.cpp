@@ -146,6 +146,14 @@ ScopedNamespace::ScopedNamespace(Client& client, const std::string& prefix) : cl
   name_ = prefix + "-" + std::to_string(random() % 1000000);
   client_.create("/api/v1/namespaces",
                  {{"apiVersion", "v1"}, {"kind", "Namespace"}, {"metadata", {{"name", name_}}}});
+  // kube-controller-manager adds the kube-root-ca.crt ConfigMap to every new
+  // namespace in its own time; a test that lists or watches ConfigMaps before
+  // it lands would see it as a surprise event. Hand the test a settled namespace.
+  const std::string root_ca = "/api/v1/namespaces/" + name_ + "/configmaps/kube-root-ca.crt";
+  if (!eventually([&] { return client_.find(root_ca).has_value(); })) {
+    throw std::runtime_error("namespace " + name_ + " never got kube-root-ca.crt: " +
+                             "is kube-controller-manager running?");
+  }
 }
 
 ScopedNamespace::~ScopedNamespace() {
