@@ -4,7 +4,8 @@
 # children and they follow every change of the spec; deleted or hand-edited
 # children are restored; an invalid spec is reported without touching the
 # children; the status follows the shards; nothing is written at steady state;
-# deleting the Post2Log garbage-collects the children.
+# deleting the Post2Log garbage-collects the children; a reconcile the API
+# server refuses is retried and reported as one Event.
 #
 # No kubelet and no scheduler run at this tier, so pods stay Pending. Where the
 # test needs a ready shard it writes the pod's status through the API, as the
@@ -381,6 +382,41 @@ no_errors() {
   [ "$errors" = 0 ] || { echo "$errors reconciles failed"; grep '"reconcile failed"' "$operator_log" | head -5; return 1; }
 }
 check "no reconcile failed during the whole run" no_errors
+
+# ---------------------------------------------------------------- failing reconciles
+
+# A ResourceQuota that allows no PersistentVolumeClaims makes every reconcile of
+# a new Post2Log fail at the API server, as a real quota would: the failure is
+# retried with backoff and reported once as a Warning Event, not once per retry.
+k create quota no-claims --hard=persistentvolumeclaims=0 >/dev/null
+# Until kube-controller-manager has counted the quota's usage, the refusal says
+# "status unknown" instead of "exceeded quota": a different message, so a second Event.
+eventually 30 jsonpath_is quota no-claims '{.status.hard.persistentvolumeclaims}' 0 >/dev/null
+k apply -f - >/dev/null <<'YAML'
+apiVersion: post2log.io/v1alpha1
+kind: Post2Log
+metadata:
+  name: quota
+YAML
+failed_reconciles() { metric '^post2log_operator_reconciles_total[{]result="error"'; }
+failure_events() {
+  k get events.events.k8s.io -o json |
+    jq -r '[.items[] | select(.regarding.name == "quota" and .reason == "ReconcileFailed" and .type == "Warning")] | length, (.[0].note // "")'
+}
+failure_reported() {
+  local output count note
+  output=$(failure_events) || return 1
+  count=$(head -n1 <<<"$output"); note=$(tail -n1 <<<"$output")
+  [ "$count" = 1 ] || { echo "$count ReconcileFailed Warning events (expected exactly 1)"; return 1; }
+  [[ "$note" == *"exceeded quota"* ]] || { echo "note: $note"; return 1; }
+}
+check "a reconcile the API server refuses: one Warning Event with its message" eventually 60 failure_reported
+retried() { (($(failed_reconciles) >= 4)) || { echo "$(failed_reconciles) failed reconciles so far"; return 1; }; }
+check "the failing reconcile is retried with backoff" eventually 60 retried
+check "still one ReconcileFailed Event after the retries" failure_reported
+k delete quota no-claims >/dev/null
+check "the quota gone: the retries create the PVCs" eventually 90 bash -c "kubectl -n $ns get pvc quota-0-data quota-0-fluentd >/dev/null"
+k delete post2log quota --wait=false >/dev/null
 
 # Not under check: only this shell can wait for the operator process.
 kill -TERM "$operator_pid"

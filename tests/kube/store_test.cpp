@@ -38,5 +38,18 @@ TEST(Store, ReplaceReturnsThePreviousContent) {
   EXPECT_EQ(store.list()[0]["metadata"]["name"], "c");
 }
 
+TEST(Store, SelectCopiesOnlyTheWantedObjects) {
+  Store store;
+  store.upsert(object("ns", "a", "1"));
+  store.upsert(object("other", "b", "1"));
+  store.upsert(object("ns", "c", "1"));
+  const auto selected = store.select(
+      [](const nlohmann::json& candidate) { return candidate["metadata"]["namespace"] == "ns"; });
+  ASSERT_EQ(selected.size(), 2U);
+  EXPECT_EQ(selected[0]["metadata"]["name"], "a");
+  EXPECT_EQ(selected[1]["metadata"]["name"], "c");
+  EXPECT_TRUE(store.select([](const nlohmann::json&) { return false; }).empty());
+}
+
 }  // namespace
 }  // namespace p2l::kube

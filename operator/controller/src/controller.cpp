@@ -57,6 +57,7 @@ void Controller::work() {
     try {
       result = reconciler_.reconcile(*key);
       queue_.forget(*key);
+      forget_failure(*key);
     } catch (const std::exception& error) {
       report_failure(*key, error);
       queue_.add_rate_limited(*key);
@@ -87,18 +88,34 @@ void Controller::report_failure(const std::string& key, const std::exception& er
   log_json(logger_, spdlog::level::err, "reconcile failed",
            {{"key", key}, {"error", error.what()}, {"retries", queue_.failures(key)}});
   const auto object = caches_.post2log(key);
-  if (!object) return;
+  const std::string note = std::string(error.what()).substr(0, 1000);
+  // A failure that repeats on every retry (a quota, a webhook) is one Event, not one per retry.
+  if (!object || !first_report(key, note)) return;
   try {
     kube::create_event(client_, {.regarding = object_reference(*object),
                                  .type = "Warning",
                                  .reason = "ReconcileFailed",
-                                 .note = std::string(error.what()).substr(0, 1000),
+                                 .note = note,
                                  .action = "Reconcile",
                                  .reporting_instance = options_.reporting_instance});
   } catch (const std::exception& event_error) {
     log_json(logger_, spdlog::level::warn, "could not record an Event",
              {{"key", key}, {"error", event_error.what()}});
   }
+}
+
+bool Controller::first_report(const std::string& key, const std::string& message) {
+  const std::scoped_lock lock(failures_mutex_);
+  auto [entry, inserted] = reported_failures_.try_emplace(key, message);
+  if (inserted) return true;
+  if (entry->second == message) return false;
+  entry->second = message;
+  return true;
+}
+
+void Controller::forget_failure(const std::string& key) {
+  const std::scoped_lock lock(failures_mutex_);
+  reported_failures_.erase(key);
 }
 
 }  // namespace p2l::controller

@@ -180,7 +180,7 @@ void Reconciler::apply_children(const std::vector<json>& desired) {
 }
 
 void Reconciler::remove_unwanted(const json& object, const std::vector<json>& desired) {
-  const json metadata = object.at("metadata");
+  const json& metadata = object.at("metadata");
   const std::string uid = metadata.value("uid", "");
   const std::string namespace_name = metadata.value("namespace", "");
   std::set<std::string> wanted;
@@ -189,13 +189,14 @@ void Reconciler::remove_unwanted(const json& object, const std::vector<json>& de
   // PersistentVolumeClaims are never removed here: a shard's volumes may hold lines not yet
   // shipped, so they stay until the Post2Log itself is deleted. The Service always exists.
   for (const std::string_view kind : {"Deployment", "Ingress", "ConfigMap"}) {
-    for (const json& live : caches_.children(kind).list()) {
+    const std::vector<json> owned = caches_.children(kind).select([&](const json& live) {
       const json& live_metadata = live.at("metadata");
-      if (live_metadata.value("namespace", "") != namespace_name || !controlled_by(live, uid) ||
-          live_metadata.contains("deletionTimestamp") ||
-          wanted.contains(std::string{kind} + "/" + child_key(live))) {
-        continue;
-      }
+      return controlled_by(live, uid) && !live_metadata.contains("deletionTimestamp") &&
+             live_metadata.value("namespace", "") == namespace_name;
+    });
+    for (const json& live : owned) {
+      const json& live_metadata = live.at("metadata");
+      if (wanted.contains(std::string{kind} + "/" + child_key(live))) continue;
       const std::string name = live_metadata.value("name", "");
       log_json(logger_, spdlog::level::info, "deleting child",
                {{"kind", kind}, {"key", child_key(live)}});

@@ -25,6 +25,16 @@ std::vector<nlohmann::json> Store::list() const {
   return objects;
 }
 
+std::vector<nlohmann::json> Store::select(
+    const std::function<bool(const nlohmann::json&)>& wanted) const {
+  std::lock_guard lock(mutex_);
+  std::vector<nlohmann::json> objects;
+  for (const auto& [key, object] : objects_) {
+    if (wanted(object)) objects.push_back(object);
+  }
+  return objects;
+}
+
 std::size_t Store::size() const {
   std::lock_guard lock(mutex_);
   return objects_.size();

@@ -1,6 +1,7 @@
 #pragma once
 
 #include <chrono>
+#include <map>
 #include <mutex>
 #include <stop_token>
 #include <string>
@@ -25,7 +26,8 @@ struct ControllerOptions {
 
 // The worker threads that take keys from the queue and reconcile them, and the periodic
 // resync that enqueues every Post2Log. A failed reconcile is retried with the key's backoff
-// and reported as a Warning Event on the Post2Log.
+// and reported as a Warning Event on the Post2Log, once per distinct error until the key
+// reconciles again.
 class Controller {
  public:
   Controller(WorkQueue& queue, Reconciler& reconciler, const Caches& caches, kube::Client& client,
@@ -43,6 +45,9 @@ class Controller {
   void work();
   void resync(std::stop_token stop);
   void report_failure(const std::string& key, const std::exception& error);
+  // True when `message` differs from the failure last reported for `key` (and remembers it).
+  bool first_report(const std::string& key, const std::string& message);
+  void forget_failure(const std::string& key);
 
   WorkQueue& queue_;
   Reconciler& reconciler_;
@@ -56,6 +61,9 @@ class Controller {
   bool started_ = false;
   std::vector<std::jthread> workers_;
   std::jthread resync_thread_;
+
+  std::mutex failures_mutex_;  // guards reported_failures_, shared by the workers
+  std::map<std::string, std::string, std::less<>> reported_failures_;  // key -> Event note
 };
 
 }  // namespace p2l::controller

@@ -1,5 +1,6 @@
 #pragma once
 
+#include <functional>
 #include <map>
 #include <mutex>
 #include <optional>
@@ -20,6 +21,10 @@ class Store {
  public:
   std::optional<nlohmann::json> get(std::string_view key) const;
   std::vector<nlohmann::json> list() const;
+  // Copies of only the objects `wanted` accepts: a reader looking for a few objects among
+  // thousands pays for checking them, not for copying them all.
+  std::vector<nlohmann::json> select(
+      const std::function<bool(const nlohmann::json&)>& wanted) const;
   std::size_t size() const;
 
   // Returns the previous copy, if any.
