@@ -87,6 +87,25 @@ void HttpSession::on_header(beast::error_code error) {
 }
 
 void HttpSession::read_body() {
+  // A postback usually arrives in one segment, so its body is often in the
+  // buffer already: parse it here rather than by another trip through the
+  // event loop behind every other connection's work.
+  parser_->eager(true);  // parse all of the body that is there, as async_read would
+  while (!parser_->is_done() && buffer_.size() > 0) {
+    beast::error_code error;
+    const std::size_t used = parser_->put(buffer_.data(), error);
+    buffer_.consume(used);
+    if (error == http::error::need_more) break;
+    if (error) {
+      on_read_error(error);
+      return;
+    }
+    if (used == 0) break;
+  }
+  if (parser_->is_done()) {
+    on_body({});
+    return;
+  }
   http::async_read(
       stream_, buffer_, *parser_,
       [self = shared_from_this()](beast::error_code error, std::size_t) { self->on_body(error); });

@@ -5,6 +5,7 @@
 
 #include <nlohmann/json.hpp>
 #include <string>
+#include <thread>
 
 #include "http_client.hpp"
 #include "log_files.hpp"
@@ -183,6 +184,58 @@ TEST_F(HttpContract, ExpectContinueIsHonoured) {
   connection.send_raw(body);
   EXPECT_EQ(connection.read_reply().status, 200);
   EXPECT_EQ(read_all_lines(log_dir_).size(), 1u);
+}
+
+TEST_F(HttpContract, BodiesAreReadHoweverTheyArrive) {
+  start();
+  HttpConnection connection(port());
+  const std::string head =
+      "POST /postback?how={} HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n";
+  auto request_head = [&](std::string_view how) {
+    std::string text = head;
+    text.replace(text.find("{}"), 2, how);
+    return text;
+  };
+  // Header and body in one segment.
+  connection.send_raw(request_head("whole") + "Content-Length: 9\r\n\r\n{\"n\":\"1\"}");
+  EXPECT_EQ(connection.read_reply().status, 200);
+  // The body a moment after its header, in two pieces.
+  connection.send_raw(request_head("split") + "Content-Length: 9\r\n\r\n{\"n\"");
+  std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  connection.send_raw(":\"2\"}");
+  EXPECT_EQ(connection.read_reply().status, 200);
+  // Chunked, the last chunk sent later.
+  connection.send_raw(request_head("chunked") +
+                      "Transfer-Encoding: chunked\r\n\r\n4\r\n{\"n\"\r\n");
+  std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  connection.send_raw("5\r\n:\"3\"}\r\n0\r\n\r\n");
+  EXPECT_EQ(connection.read_reply().status, 200);
+  // Two requests in one segment: both answered, in order.
+  connection.send_raw(request_head("pipelined") + "Content-Length: 9\r\n\r\n{\"n\":\"4\"}" +
+                      request_head("pipelined") + "Content-Length: 9\r\n\r\n{\"n\":\"5\"}");
+  EXPECT_EQ(connection.read_reply().status, 200);
+  EXPECT_EQ(connection.read_reply().status, 200);
+  const auto lines = read_all_lines(log_dir_);
+  ASSERT_EQ(lines.size(), 5u);
+  std::vector<std::string> seen;
+  for (const auto& line : lines) {
+    const auto record = ordered_json::parse(line);
+    seen.push_back(record["how"].get<std::string>() + "=" + record["n"].get<std::string>());
+  }
+  EXPECT_EQ(seen, (std::vector<std::string>{"whole=1", "split=2", "chunked=3", "pipelined=4",
+                                            "pipelined=5"}));
+}
+
+TEST_F(HttpContract, AChunkedBodyOverTheLimitIsRefused) {
+  start({{"P2L_MAX_BODY_BYTES", "100"}});
+  HttpConnection connection(port());
+  const std::string chunk(150, ' ');
+  connection.send_raw(
+      "POST /postback HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n"
+      "Transfer-Encoding: chunked\r\n\r\n96\r\n" +
+      chunk + "\r\n0\r\n\r\n");
+  EXPECT_EQ(connection.read_reply().status, 413);
+  EXPECT_EQ(total_log_bytes(log_dir_), 0u);
 }
 
 TEST_F(HttpContract, IdleConnectionsAreClosedAfterTheKeepAliveTimeout) {
