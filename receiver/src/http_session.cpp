@@ -19,7 +19,7 @@ constexpr std::string_view kContinue = "HTTP/1.1 100 Continue\r\n\r\n";
 }  // namespace
 
 HttpSession::HttpSession(asio::ip::tcp::socket socket, Worker& worker)
-    : stream_(std::move(socket)), worker_(worker) {
+    : socket_(std::move(socket)), watchdog_(socket_.get_executor()), worker_(worker) {
   worker_.add_session(this);
 }
 
@@ -29,12 +29,30 @@ HttpSession::~HttpSession() {
 
 void HttpSession::start() {
   read_header();
+  watch();
+}
+
+void HttpSession::set_deadline(std::chrono::steady_clock::duration limit) {
+  deadline_ = std::chrono::steady_clock::now() + limit;
+}
+
+void HttpSession::watch() {
+  watchdog_.expires_at(deadline_);
+  watchdog_.async_wait([self = shared_from_this()](beast::error_code error) {
+    if (error || !self->socket_.is_open()) return;  // closed: nothing left to watch
+    if (std::chrono::steady_clock::now() < self->deadline_) {
+      self->watch();  // the deadline moved on since the timer was set
+      return;
+    }
+    // Too slow or idle too long: the read or write in flight ends with an error.
+    self->close();
+  });
 }
 
 void HttpSession::stop_when_idle() {
   stopping_ = true;
   // Nothing of a next request has arrived: nothing to finish.
-  if (waiting_for_request_) stream_.socket().cancel();
+  if (waiting_for_request_) socket_.cancel();
 }
 
 void HttpSession::read_header() {
@@ -49,8 +67,8 @@ void HttpSession::read_header() {
                   std::make_tuple(Allocator(&arena_)));
   parser_->header_limit(kHeaderLimit);
   parser_->body_limit(worker_.config().max_body_bytes);
-  stream_.expires_after(worker_.config().keepalive_timeout);
-  http::async_read_header(stream_, buffer_, *parser_,
+  set_deadline(worker_.config().keepalive_timeout);
+  http::async_read_header(socket_, buffer_, *parser_,
                           [self = shared_from_this()](beast::error_code error, std::size_t) {
                             self->on_header(error);
                           });
@@ -64,7 +82,7 @@ void HttpSession::on_header(beast::error_code error) {
   }
   request_started_ = std::chrono::steady_clock::now();
   // One deadline covers reading the body and writing the response.
-  stream_.expires_after(worker_.config().request_timeout);
+  set_deadline(worker_.config().request_timeout);
   // Refuse a declared oversize body before reading any of it.
   const auto declared = parser_->content_length();
   if (declared && *declared > worker_.config().max_body_bytes) {
@@ -73,7 +91,7 @@ void HttpSession::on_header(beast::error_code error) {
   }
   const auto& header = parser_->get();
   if (beast::iequals(header[http::field::expect], "100-continue")) {
-    asio::async_write(stream_, asio::buffer(kContinue.data(), kContinue.size()),
+    asio::async_write(socket_, asio::buffer(kContinue.data(), kContinue.size()),
                       [self = shared_from_this()](beast::error_code write_error, std::size_t) {
                         if (write_error) {
                           self->close();
@@ -107,7 +125,7 @@ void HttpSession::read_body() {
     return;
   }
   http::async_read(
-      stream_, buffer_, *parser_,
+      socket_, buffer_, *parser_,
       [self = shared_from_this()](beast::error_code error, std::size_t) { self->on_body(error); });
 }
 
@@ -160,7 +178,7 @@ void HttpSession::on_read_error(beast::error_code error) {
 void HttpSession::send(std::string_view response, bool close_after) {
   // The deadline armed when the header arrived (or for the header read, when
   // it failed) still applies: a client that stops reading cannot hold us.
-  asio::async_write(stream_, asio::buffer(response.data(), response.size()),
+  asio::async_write(socket_, asio::buffer(response.data(), response.size()),
                     [self = shared_from_this(), close_after](beast::error_code error, std::size_t) {
                       self->on_sent(error, close_after);
                     });
@@ -177,8 +195,10 @@ void HttpSession::on_sent(beast::error_code error, bool close_after) {
 
 void HttpSession::close() {
   beast::error_code ignored;
-  stream_.socket().shutdown(asio::ip::tcp::socket::shutdown_send, ignored);
-  stream_.close();
+  if (!socket_.is_open()) return;
+  socket_.shutdown(asio::ip::tcp::socket::shutdown_send, ignored);
+  socket_.close(ignored);
+  watchdog_.cancel();
 }
 
 }  // namespace p2l

@@ -19,6 +19,11 @@ class Worker;
 // request (header, then body, each under a deadline), let the worker's
 // RequestHandler answer it, write the response, repeat while keep-alive.
 // Runs on its worker's single-threaded io_context only.
+//
+// Deadlines are kept by one watchdog timer per connection, as in Asio's
+// timeout examples: moving the deadline is a store, and the timer wakes at
+// most once per deadline to look, instead of a timer being started and
+// cancelled around every read and write.
 class HttpSession : public std::enable_shared_from_this<HttpSession> {
  public:
   HttpSession(boost::asio::ip::tcp::socket socket, Worker& worker);
@@ -47,8 +52,13 @@ class HttpSession : public std::enable_shared_from_this<HttpSession> {
   void send(std::string_view response, bool close_after);
   void on_sent(boost::beast::error_code error, bool close_after);
   void close();
+  // The connection must have made its next step by now + `limit`.
+  void set_deadline(std::chrono::steady_clock::duration limit);
+  void watch();
 
-  boost::beast::tcp_stream stream_;
+  boost::asio::ip::tcp::socket socket_;
+  boost::asio::steady_timer watchdog_;
+  std::chrono::steady_clock::time_point deadline_;
   Worker& worker_;
   boost::beast::flat_buffer buffer_;
   std::array<std::byte, 8192> arena_storage_;
