@@ -34,12 +34,17 @@ void HttpSession::start() {
 
 void HttpSession::set_deadline(std::chrono::steady_clock::duration limit) {
   deadline_ = std::chrono::steady_clock::now() + limit;
+  // The watchdog sleeps until the deadline it last saw. A later deadline it
+  // finds when it wakes; an earlier one (the request timeout after the longer
+  // keep-alive wait) must wake it sooner.
+  if (deadline_ < watchdog_.expiry()) watch();
 }
 
 void HttpSession::watch() {
-  watchdog_.expires_at(deadline_);
+  watchdog_.expires_at(deadline_);  // replaces a pending wait, which ends as aborted
   watchdog_.async_wait([self = shared_from_this()](beast::error_code error) {
-    if (error || !self->socket_.is_open()) return;  // closed: nothing left to watch
+    // Aborted: re-armed by watch() or stopped by close().
+    if (error || !self->socket_.is_open()) return;
     if (std::chrono::steady_clock::now() < self->deadline_) {
       self->watch();  // the deadline moved on since the timer was set
       return;

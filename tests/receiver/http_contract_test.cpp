@@ -249,6 +249,21 @@ TEST_F(HttpContract, IdleConnectionsAreClosedAfterTheKeepAliveTimeout) {
   EXPECT_EQ(total_log_bytes(log_dir_), 0u);
 }
 
+TEST_F(HttpContract, ABodyThatStallsIsCutOffAfterTheRequestTimeout) {
+  start({{"P2L_KEEPALIVE_TIMEOUT", "30"}, {"P2L_REQUEST_TIMEOUT", "1"}});
+  HttpConnection stalled(port());
+  stalled.send_raw(
+      "POST /postback HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n"
+      "Content-Length: 20\r\n\r\n{\"a\":");
+  EXPECT_TRUE(stalled.closed_by_server(std::chrono::milliseconds(5000)));
+  // A connection that keeps up is not touched by its neighbour's deadline.
+  HttpConnection healthy(port());
+  EXPECT_EQ(healthy.request("POST", "/postback", "{}").status, 200);
+  std::this_thread::sleep_for(std::chrono::milliseconds(1500));
+  EXPECT_EQ(healthy.request("POST", "/postback", "{}").status, 200);
+  EXPECT_EQ(read_all_lines(log_dir_).size(), 2u);
+}
+
 TEST_F(HttpContract, HealthReadinessAndMetrics) {
   start();
   EXPECT_EQ(http_request(port(), "GET", "/healthz").status, 200);
