@@ -17,6 +17,10 @@
 set -euo pipefail
 
 root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+# For wait_until, the polling helper of the tests.
+# shellcheck source=../tests/lib/checks.sh
+# shellcheck source-path=SCRIPTDIR
+source "${root}/tests/lib/checks.sh"
 base="${P2L_DEMO_DIR:-/var/tmp/post2log}"
 cluster="${base}/cluster"
 logs="${base}/logs"
@@ -78,16 +82,6 @@ fail() {
   } | tee "${logs}/failure.log"
   say "(saved in ${logs}/failure.log; component logs in ${cluster}/logs)"
   exit 1
-}
-
-# wait_until SECONDS CMD...: polls CMD every second.
-wait_until() {
-  local deadline=$((SECONDS + $1))
-  shift
-  until "$@" >/dev/null 2>&1; do
-    ((SECONDS < deadline)) || return 1
-    sleep 1
-  done
 }
 
 say "post2log on a single-node Kubernetes cluster (the output of each step: ${logs})"

@@ -27,7 +27,7 @@ for a in "$@"; do
   esac
 done
 ((${#args[@]} == 1)) || die "usage: $0 DIR [--remove]"
-dir=$(cluster_dir "${args[0]}")
+dir=$(resolve_dir "${args[0]}")
 [[ "$(id -u)" -eq 0 ]] || die "run as root"
 
 if [[ ! -d "${dir}" ]]; then

@@ -61,7 +61,7 @@ case "${1:-}" in
   "") die "usage: $0 DIR" ;;
 esac
 (($# == 1)) || die "usage: $0 DIR"
-dir=$(cluster_dir "$1")
+dir=$(resolve_dir "$1")
 [[ "$(id -u)" -eq 0 ]] || die "run as root (network, mounts, cgroups)"
 
 kubectl_() { "${bin}/kubectl" --kubeconfig "${dir}/kubeconfig" "$@"; }
@@ -85,15 +85,6 @@ check_forwarding() {
   fi
 }
 
-# start_component NAME BINARY ARGS...: in its own session, output to logs/NAME.log.
-start_component() {
-  local name=$1; shift
-  printf '=== %s: %s\n' "$(date -u +%Y-%m-%dT%H:%M:%SZ)" "$*" >>"${dir}/logs/${name}.log"
-  setsid "$@" </dev/null >>"${dir}/logs/${name}.log" 2>&1 &
-  echo "$!" >"${dir}/pids/${name}.pid"
-  log "started ${name} (pid $!)"
-}
-
 # wait_for WHAT NAME CMD...: polls CMD every second for up to timeout_s while
 # component NAME runs.
 wait_for() {
@@ -107,27 +98,6 @@ wait_for() {
     sleep 1
   done
   die "timed out after ${timeout_s} s waiting for ${what}"
-}
-
-# A free TCP port below the ephemeral range (see scripts/kube/control-plane.sh).
-picked_ports=()
-free_port() {
-  local fp_var=$1 fp_lo fp_hi fp_port fp_hex fp_i fp_p fp_used
-  read -r fp_lo _ </proc/sys/net/ipv4/ip_local_port_range
-  if ((fp_lo > 12000)); then fp_hi=$((fp_lo - 1)); fp_lo=10000; else fp_lo=20000; fp_hi=60999; fi
-  for ((fp_i = 0; fp_i < 200; fp_i++)); do
-    fp_port=$((fp_lo + (RANDOM * 32768 + RANDOM) % (fp_hi - fp_lo + 1)))
-    fp_used=0
-    for fp_p in "${picked_ports[@]}"; do ((fp_p == fp_port)) && fp_used=1; done
-    ((fp_used)) && continue
-    printf -v fp_hex ':%04X ' "${fp_port}"
-    if ! grep -qF -- "${fp_hex}" <<<"$(awk '{print $2" "}' /proc/net/tcp /proc/net/tcp6 2>/dev/null)"; then
-      picked_ports+=("${fp_port}")
-      printf -v "${fp_var}" '%s' "${fp_port}"
-      return 0
-    fi
-  done
-  die "found no free port"
 }
 
 # ---------------------------------------------------------------- checks

@@ -36,6 +36,10 @@
 set -euo pipefail
 
 script_dir=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+log_name=control-plane
+# shellcheck source=../lib/common.sh
+# shellcheck source-path=SCRIPTDIR
+source "${script_dir}/../lib/common.sh"
 
 # Cluster settings. The service range holds the in-cluster address of the API
 # server (its first address), which the serving certificate names too. A /24
@@ -52,87 +56,20 @@ MARKER=.post2log-control-plane
 timeout_s="${P2L_KUBE_TIMEOUT:-180}"
 verbosity="${P2L_KUBE_VERBOSITY:-2}"
 
-log() { printf 'control-plane: %s\n' "$*" >&2; }
-die() { printf 'control-plane: error: %s\n' "$*" >&2; exit 1; }
-
 usage() {
   sed -n '2,30p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//'
 }
 
 # ---------------------------------------------------------------- processes
 
-# alive PID: the process exists and is not a zombie.
-alive() {
-  local pid=$1 stat
-  [[ -n "${pid}" ]] || return 1
-  { read -r stat <"/proc/${pid}/stat"; } 2>/dev/null || return 1
-  stat=${stat##*) }
-  [[ "${stat%% *}" != Z ]]
-}
-
-# ours PID: the process is alive and was started for this DIR (guards against
-# a recycled PID).
-ours() {
-  local pid=$1 cmdline
-  alive "${pid}" || return 1
-  cmdline=$(tr '\0' ' ' <"/proc/${pid}/cmdline" 2>/dev/null) || return 1
-  [[ "${cmdline}" == *"${dir}/"* ]]
-}
-
-pid_of() {
-  local f="${dir}/pids/$1.pid"
-  if [[ -r "${f}" ]]; then cat "${f}"; fi
-}
-
-# stop_component NAME: TERM, wait up to 20 s, then KILL and wait again.
-stop_component() {
-  local name=$1 pid i
-  pid=$(pid_of "${name}")
-  [[ -n "${pid}" ]] || return 0
-  if ours "${pid}"; then
-    log "stopping ${name} (pid ${pid})"
-    kill -TERM "${pid}" 2>/dev/null || true
-    for ((i = 0; i < 200; i++)); do
-      alive "${pid}" || break
-      sleep 0.1
-    done
-    if alive "${pid}"; then
-      log "${name} (pid ${pid}) did not exit after SIGTERM; sending SIGKILL"
-      kill -KILL "${pid}" 2>/dev/null || true
-      for ((i = 0; i < 100; i++)); do
-        alive "${pid}" || break
-        sleep 0.1
-      done
-    fi
-    alive "${pid}" && die "${name} (pid ${pid}) is still running"
-    # Give its parent (init, once `up` has returned) a moment to reap it.
-    for ((i = 0; i < 50; i++)); do
-      [[ -e "/proc/${pid}" ]] || break
-      sleep 0.1
-    done
-  fi
-  rm -f "${dir}/pids/${name}.pid"
-}
+# Called by stop_component when a process outlives SIGKILL.
+still_running() { die "$1 (pid $2) is still running"; }
 
 stop_all() {
   local name
   for name in kube-controller-manager kube-apiserver etcd; do
     stop_component "${name}"
   done
-}
-
-# start_component NAME BINARY ARGS...: runs it in its own session (a Ctrl-C in
-# the calling terminal does not reach it), output to logs/NAME.log.
-declare -A log_start=()
-start_component() {
-  local name=$1; shift
-  local logf="${dir}/logs/${name}.log"
-  log_start[${name}]=$(($(stat -c %s "${logf}" 2>/dev/null || echo 0) + 1))
-  printf '=== %s: %s\n' "$(date -u +%Y-%m-%dT%H:%M:%SZ)" "$*" >>"${logf}"
-  setsid "$@" </dev/null >>"${logf}" 2>&1 &
-  local pid=$!
-  echo "${pid}" >"${dir}/pids/${name}.pid"
-  log "started ${name} (pid ${pid})"
 }
 
 # wait_until NAME SECONDS CMD...: polls CMD once a second while NAME runs.
@@ -148,30 +85,6 @@ wait_until() {
     sleep 1
   done
   return 1
-}
-
-# A port that no socket on this machine uses, below the ephemeral range so that
-# outgoing connections cannot take it between the pick and the bind. A clash
-# with another starter is still possible; callers retry on "address in use".
-# free_port VAR: stores the port in VAR.
-picked_ports=()
-free_port() {
-  local var=$1 lo hi port hex i p used
-  read -r lo _ </proc/sys/net/ipv4/ip_local_port_range
-  if ((lo > 12000)); then hi=$((lo - 1)); lo=10000; else lo=20000; hi=60999; fi
-  for ((i = 0; i < 200; i++)); do
-    port=$((lo + (RANDOM * 32768 + RANDOM) % (hi - lo + 1)))
-    used=0
-    for p in "${picked_ports[@]}"; do ((p == port)) && used=1; done
-    ((used)) && continue
-    printf -v hex ':%04X ' "${port}"
-    if ! cat /proc/net/tcp /proc/net/tcp6 2>/dev/null | awk '{print $2" "}' | grep -qF -- "${hex}"; then
-      picked_ports+=("${port}")
-      printf -v "${var}" '%s' "${port}"
-      return 0
-    fi
-  done
-  die "found no free port"
 }
 
 # bind_clash NAME: the last start of NAME failed to bind its port.
@@ -194,17 +107,23 @@ make_cert() {
   rm -f "${pki}/${name}.csr" "${pki}/${name}.ext"
 }
 
+# make_ca NAME CN: a self-signed CA, key (ECDSA P-256) and certificate.
+make_ca() {
+  local pki="${dir}/pki"
+  openssl ecparam -name prime256v1 -genkey -noout -out "${pki}/$1.key" 2>/dev/null
+  openssl req -x509 -new -key "${pki}/$1.key" -sha256 -days 365 \
+    -subj "/CN=$2" \
+    -addext "basicConstraints=critical,CA:TRUE" \
+    -addext "keyUsage=critical,keyCertSign,cRLSign,digitalSignature" \
+    -out "${pki}/$1.crt" 2>/dev/null
+}
+
 make_pki() {
   local pki="${dir}/pki"
   rm -rf "${pki}"
   mkdir -p "${pki}"
   chmod 700 "${pki}"
-  openssl ecparam -name prime256v1 -genkey -noout -out "${pki}/ca.key" 2>/dev/null
-  openssl req -x509 -new -key "${pki}/ca.key" -sha256 -days 365 \
-    -subj "/CN=post2log-test-ca" \
-    -addext "basicConstraints=critical,CA:TRUE" \
-    -addext "keyUsage=critical,keyCertSign,cRLSign,digitalSignature" \
-    -out "${pki}/ca.crt" 2>/dev/null
+  make_ca ca post2log-test-ca
 
   local client_ext
   client_ext=$'basicConstraints=critical,CA:FALSE\nkeyUsage=critical,digitalSignature,keyEncipherment\nextendedKeyUsage=clientAuth'
@@ -225,12 +144,7 @@ subjectAltName=IP:${LOOPBACK},${extra_san}IP:${SERVICE_APISERVER_IP},DNS:localho
   # certificate. Components that delegate authentication to the API server
   # (kube-controller-manager here) read it from the extension-apiserver-authentication
   # ConfigMap and complain while it is missing.
-  openssl ecparam -name prime256v1 -genkey -noout -out "${pki}/front-proxy-ca.key" 2>/dev/null
-  openssl req -x509 -new -key "${pki}/front-proxy-ca.key" -sha256 -days 365 \
-    -subj "/CN=post2log-test-front-proxy-ca" \
-    -addext "basicConstraints=critical,CA:TRUE" \
-    -addext "keyUsage=critical,keyCertSign,cRLSign,digitalSignature" \
-    -out "${pki}/front-proxy-ca.crt" 2>/dev/null
+  make_ca front-proxy-ca post2log-test-front-proxy-ca
   make_cert front-proxy-client "/CN=front-proxy-client" "${client_ext}" front-proxy-ca
 
   # Service-account token signing key pair.
@@ -571,11 +485,7 @@ case "${command}" in
 esac
 (($# >= 1)) || die "missing DIR (try --help)"
 dir_arg=$1; shift
-mkdir_parent=$(dirname -- "${dir_arg}")
-[[ -d "${mkdir_parent}" ]] || mkdir -p "${mkdir_parent}"
-dir="$(cd "${mkdir_parent}" && pwd)/$(basename -- "${dir_arg}")"
-[[ "${dir}" != / && "$(basename -- "${dir}")" != . && "$(basename -- "${dir}")" != .. ]] \
-  || die "refusing DIR ${dir_arg}"
+dir=$(resolve_dir "${dir_arg}")
 
 # Set by `up` (and read from DIR/env otherwise).
 bin="" etcd_bin="" etcd_client_port="" etcd_peer_port="" apiserver_port="" kcm_port=""

@@ -9,18 +9,12 @@
 set -euo pipefail
 
 script_dir=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+# shellcheck source=../../tests/lib/checks.sh
+# shellcheck source-path=SCRIPTDIR
+source "${script_dir}/../../tests/lib/checks.sh"
+check_style=live check_fail_word=FAILED
 cp="${script_dir}/control-plane.sh"
 dir="${1:-$(mktemp -d /tmp/p2l-kube-smoke.XXXXXX)}"
-
-passed=0 failed=0
-check() {
-  local what=$1; shift
-  if "$@"; then
-    echo "ok: ${what}"; passed=$((passed + 1))
-  else
-    echo "FAILED: ${what}"; failed=$((failed + 1))
-  fi
-}
 
 cleanup() { "${cp}" down "${dir}" >/dev/null 2>&1 || true; }
 trap cleanup EXIT
@@ -78,8 +72,7 @@ no_processes_left() {
 }
 check "down leaves no process of the control plane" no_processes_left
 
-echo "${passed} passed, ${failed} failed"
-if ((failed)); then
+if ! summary; then
   echo "state and logs: ${dir}"
   exit 1
 fi

@@ -11,18 +11,12 @@
 set -euo pipefail
 
 root=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
+# shellcheck source=../lib/checks.sh
+# shellcheck source-path=SCRIPTDIR
+source "${root}/tests/lib/checks.sh"
+check_style=live
 dir=${1:-$(mktemp -d /tmp/p2l-e2e-smoke.XXXXXX)}
 rmdir "${dir}" 2>/dev/null || true   # up.sh wants a new or its own directory
-passed=0 failed=0
-
-check() {
-  local what=$1; shift
-  if "$@"; then
-    echo "ok: ${what}"; passed=$((passed + 1))
-  else
-    echo "FAIL: ${what}"; failed=$((failed + 1))
-  fi
-}
 
 finish() {
   "${root}/scripts/cluster/down.sh" "${dir}" --remove >/dev/null 2>&1 || true
@@ -31,7 +25,7 @@ trap finish EXIT
 
 # ------------------------------------------------------------------ up
 "${root}/scripts/cluster/up.sh" "${dir}" >"${dir}.up.log" 2>&1 || {
-  tail -n 40 "${dir}.up.log"; echo "FAIL: up.sh"; echo "0 passed, 1 failed"; exit 1; }
+  tail -n 40 "${dir}.up.log"; give_up "up.sh"; }
 rm -f "${dir}.up.log"
 # shellcheck disable=SC1091
 source "${dir}/env"
@@ -141,5 +135,4 @@ check "no KUBE- iptables chain is left" bash -c "! { iptables-save 2>/dev/null; 
 check "the guard table is gone" bash -c "! nft list table inet post2log >/dev/null 2>&1"
 check "net.ipv4.ip_forward is 0" test "$(cat /proc/sys/net/ipv4/ip_forward)" = 0
 
-echo "${passed} passed, ${failed} failed"
-((failed == 0))
+summary

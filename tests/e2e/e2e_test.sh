@@ -20,6 +20,10 @@
 set -euo pipefail
 
 root=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
+# shellcheck source=../lib/checks.sh
+# shellcheck source-path=SCRIPTDIR
+source "${root}/tests/lib/checks.sh"
+check_style=live
 dir=${1:-/tmp/p2l-e2e-operator}
 logs="${dir}.logs"
 cache_dir="${P2L_CACHE_DIR:-/var/cache/post2log}"
@@ -27,7 +31,6 @@ archives="${P2L_IMAGE_ARCHIVES:-${cache_dir}/images/archives}"
 ns=e2e
 shards=shards
 node_port=30981
-passed=0 failed=0
 t_start=${SECONDS}
 
 if [[ "$(id -u)" -ne 0 ]]; then
@@ -68,15 +71,7 @@ diagnostics() {
   echo "----- end of diagnostics -----"
 }
 
-check() {
-  local what=$1; shift
-  if "$@"; then
-    echo "ok: ${what}"; passed=$((passed + 1))
-  else
-    echo "FAIL: ${what}"; failed=$((failed + 1))
-    diagnostics
-  fi
-}
+on_failure() { diagnostics; }
 
 # run LOG CMD...: CMD's output to logs/LOG; the end of it on failure.
 run() {
@@ -84,16 +79,6 @@ run() {
   if "$@" >"${log}" 2>&1; then return 0; fi
   echo "--- the end of ${log} ---"; tail -n 40 "${log}"
   return 1
-}
-
-# wait_until SECONDS CMD...: polls CMD every second.
-wait_until() {
-  local deadline=$((SECONDS + $1))
-  shift
-  until "$@" >/dev/null 2>&1; do
-    ((SECONDS < deadline)) || return 1
-    sleep 1
-  done
 }
 
 cluster_up=0
@@ -110,27 +95,20 @@ trap finish EXIT
 trap 'exit 130' INT
 trap 'exit 143' TERM
 
-abort() {
-  echo "FAIL: $*"; failed=$((failed + 1))
-  diagnostics
-  echo "${passed} passed, ${failed} failed"
-  exit 1
-}
-
 # ------------------------------------------------------------------ build and start
 progress "building what is missing (Kubernetes binaries, images; logs in ${logs})"
 run setup.log bash -c "'${root}/scripts/cluster/setup.sh' && '${root}/scripts/images/setup.sh'" \
-  || abort "setup"
+  || give_up "setup"
 run kube-binaries.log nice -n 10 "${root}/scripts/kube/build-binaries.sh" \
   kube-apiserver kube-controller-manager kubectl kube-scheduler kubelet kube-proxy \
-  || abort "building the Kubernetes binaries"
-run images.log "${root}/scripts/images/build.sh" --export "${archives}" || abort "building the images"
+  || give_up "building the Kubernetes binaries"
+run images.log "${root}/scripts/images/build.sh" --export "${archives}" || give_up "building the images"
 
 progress "starting the cluster in ${dir}"
 rm -rf "${dir}"   # no cluster in it (see above); up.sh wants a new or its own directory
 cluster_up=1
 run up.log env P2L_IMAGE_ARCHIVES="${archives}" "${root}/scripts/cluster/up.sh" "${dir}" \
-  || abort "up.sh"
+  || give_up "up.sh"
 # shellcheck disable=SC1091
 source "${dir}/env"
 
@@ -377,5 +355,4 @@ check "the cluster directory is gone" test ! -e "${dir}"
 check "net.ipv4.ip_forward is 0" test "$(cat /proc/sys/net/ipv4/ip_forward)" = 0
 
 progress "done; logs in ${logs}"
-echo "${passed} passed, ${failed} failed"
-((failed == 0))
+summary

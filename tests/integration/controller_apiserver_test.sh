@@ -18,13 +18,14 @@
 set -uo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 root=$(cd "$here/../.." && pwd)
+# shellcheck source=../lib/checks.sh
+# shellcheck source-path=SCRIPTDIR
+source "$here/../lib/checks.sh"
 plane=${1:?usage: controller_apiserver_test.sh CONTROL_PLANE_DIR}
-eval "$("$root/scripts/kube/control-plane.sh" env "$plane")" || { echo "no control plane in $plane"; exit 1; }
+use_control_plane "$plane"
 operator=${P2L_OPERATOR_BIN:-$root/build/operator/post2log-operator}
 [ -x "$operator" ] || { echo "operator binary $operator is missing"; exit 1; }
-for tool in kubectl jq curl; do
-  command -v "$tool" >/dev/null || { echo "$tool is missing"; exit 1; }
-done
+need_tools kubectl jq curl
 
 ns=controller-test-$$
 work=$(mktemp -d)
@@ -38,31 +39,7 @@ cleanup() {
 }
 trap cleanup EXIT
 
-passed=0
-failed=0
-check() {  # check NAME COMMAND...
-  local name=$1; shift
-  local output
-  if output=$("$@" 2>&1); then
-    passed=$((passed + 1)); echo "ok   $name"
-  else
-    failed=$((failed + 1)); echo "FAIL $name"; printf '%s\n' "$output" | sed 's/^/     /'
-    echo "     --- operator log (last 40 lines) ---"
-    tail -n 40 "$operator_log" 2>/dev/null | sed 's/^/     /'
-  fi
-}
-
-# eventually SECONDS COMMAND...: retries until the command succeeds; on timeout
-# shows its last output.
-eventually() {
-  local limit=$1; shift
-  local deadline=$((SECONDS + limit)) output
-  while :; do
-    output=$("$@" 2>&1) && { [ -z "$output" ] || printf '%s\n' "$output"; return 0; }
-    ((SECONDS >= deadline)) && { echo "still failing after ${limit}s:"; echo "$output"; return 1; }
-    sleep 0.5
-  done
-}
+on_failure() { log_tail "operator log" "$operator_log" 40; }
 
 k() { kubectl -n "$ns" "$@"; }
 
@@ -419,15 +396,8 @@ check "the quota gone: the retries create the PVCs" eventually 90 bash -c "kubec
 k delete post2log quota --wait=false >/dev/null
 
 # Not under check: only this shell can wait for the operator process.
-kill -TERM "$operator_pid"
-stop_status=0
-wait "$operator_pid" || stop_status=$?
+sigterm_and_wait "$operator_pid"
 operator_pid=""
-stopped_cleanly() {
-  [ "$stop_status" = 0 ] || { echo "exit status $stop_status"; return 1; }
-  jq -s -e 'any(.[]; .msg == "stopped")' "$operator_log" >/dev/null || { echo "no 'stopped' line"; return 1; }
-}
 check "SIGTERM: the operator stops and exits 0" stopped_cleanly
 
-echo "$passed passed, $failed failed"
-[ "$failed" -eq 0 ]
+summary

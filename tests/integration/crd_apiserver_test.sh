@@ -8,21 +8,12 @@
 set -uo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 root=$(cd "$here/../.." && pwd)
+# shellcheck source=../lib/checks.sh
+# shellcheck source-path=SCRIPTDIR
+source "$here/../lib/checks.sh"
 plane=${1:?usage: crd_apiserver_test.sh CONTROL_PLANE_DIR}
-eval "$("$root/scripts/kube/control-plane.sh" env "$plane")" || { echo "no control plane in $plane"; exit 1; }
+use_control_plane "$plane"
 operator=${P2L_OPERATOR_BIN:-$root/build/operator/post2log-operator}
-
-passed=0
-failed=0
-check() {  # check NAME COMMAND...
-  local name=$1; shift
-  local output
-  if output=$("$@" 2>&1); then
-    passed=$((passed + 1)); echo "ok   $name"
-  else
-    failed=$((failed + 1)); echo "FAIL $name"; printf '%s\n' "$output" | sed 's/^/     /'
-  fi
-}
 
 ns=crd-test-$$
 kubectl create namespace "$ns" >/dev/null
@@ -109,5 +100,4 @@ status_subresource() {
 check "status subresource fills the READY column" status_subresource
 
 kubectl delete namespace "$ns" --wait=false >/dev/null 2>&1
-echo "$passed passed, $failed failed"
-[ "$failed" -eq 0 ]
+summary

@@ -7,8 +7,11 @@
 set -uo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 root=$(cd "$here/../.." && pwd)
+# shellcheck source=../lib/checks.sh
+# shellcheck source-path=SCRIPTDIR
+source "$here/../lib/checks.sh"
 plane=${1:?usage: leader_election_test.sh CONTROL_PLANE_DIR}
-eval "$("$root/scripts/kube/control-plane.sh" env "$plane")" || { echo "no control plane in $plane"; exit 1; }
+use_control_plane "$plane"
 operator=${P2L_OPERATOR_BIN:-$root/build/operator/post2log-operator}
 [ -x "$operator" ] || { echo "operator binary $operator is missing"; exit 1; }
 
@@ -27,29 +30,9 @@ cleanup() {
 }
 trap cleanup EXIT
 
-passed=0
-failed=0
-check() {  # check NAME COMMAND...
-  local name=$1; shift
-  local output
-  if output=$("$@" 2>&1); then
-    passed=$((passed + 1)); echo "ok   $name"
-  else
-    failed=$((failed + 1)); echo "FAIL $name"; printf '%s\n' "$output" | sed 's/^/     /'
-    for log in "$work"/*.log; do
-      echo "     --- $(basename "$log") (last 20 lines) ---"
-      tail -n 20 "$log" | sed 's/^/     /'
-    done
-  fi
-}
-eventually() {
-  local limit=$1; shift
-  local deadline=$((SECONDS + limit)) output
-  while :; do
-    output=$("$@" 2>&1) && return 0
-    ((SECONDS >= deadline)) && { echo "still failing after ${limit}s:"; echo "$output"; return 1; }
-    sleep 0.5
-  done
+on_failure() {  # every replica's log
+  local log
+  for log in "$work"/*.log; do log_tail "$(basename "$log")" "$log" 20; done
 }
 k() { kubectl -n "$ns" "$@"; }
 
@@ -104,10 +87,7 @@ renews() { [ "$(k get lease post2log-operator -o jsonpath='{.spec.renewTime}')" 
 check "the leader renews the Lease" eventually 20 renews
 
 # Not under check: only this shell can wait for the process.
-leader_pid=${pids[$leader]}
-kill -TERM "$leader_pid"
-stop_status=0
-wait "$leader_pid" || stop_status=$?
+sigterm_and_wait "${pids[$leader]}"
 unset "pids[$leader]"
 released_cleanly() {
   [ "$stop_status" = 0 ] || { echo "exit status $stop_status"; return 1; }
@@ -122,5 +102,4 @@ check "the other replica takes over within 10 s" eventually 10 takes_over
 k patch post2log demo --type=merge -p '{"spec":{"replicas":2}}' >/dev/null
 check "the new leader reconciles" eventually 60 k get deployment demo-1
 
-echo "$passed passed, $failed failed"
-[ "$failed" -eq 0 ]
+summary

@@ -22,21 +22,19 @@
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 root=$(cd "$here/../.." && pwd)
+# shellcheck source=../lib/checks.sh
+# shellcheck source-path=SCRIPTDIR
+source "$here/../lib/checks.sh"
 plane=${1:?usage: operator_fault_test.sh CONTROL_PLANE_DIR}
 operator=${P2L_OPERATOR_BIN:-$root/build/operator/post2log-operator}
 [ -x "$operator" ] || { echo "operator binary $operator is missing"; exit 1; }
-for tool in jq curl setsid; do
-  command -v "$tool" >/dev/null || { echo "$tool is missing"; exit 1; }
-done
+need_tools jq curl setsid
 
 work=$(mktemp -d)
 operator_log=$work/operator.log
 operator_pid=""
 plane_started=0
 ns=faults
-
-passed=0
-failed=0
 
 cleanup() {
   if [ -n "$operator_pid" ]; then
@@ -57,41 +55,7 @@ cleanup() {
 }
 trap cleanup EXIT
 
-print_operator_log() {
-  echo "     --- operator log (last 60 lines) ---"
-  tail -n 60 "$operator_log" 2>/dev/null | sed 's/^/     /'
-}
-
-check() {  # check NAME COMMAND...
-  local name=$1; shift
-  local output
-  if output=$("$@" 2>&1); then
-    passed=$((passed + 1)); echo "ok   $name"
-  else
-    failed=$((failed + 1)); echo "FAIL $name"; printf '%s\n' "$output" | sed 's/^/     /'
-    print_operator_log
-  fi
-}
-
-give_up() {
-  failed=$((failed + 1))
-  echo "FAIL $1 (cannot go on)"
-  print_operator_log
-  echo "$passed passed, $failed failed"
-  exit 1
-}
-
-# eventually SECONDS COMMAND...: retries until the command succeeds; on timeout
-# shows its last output.
-eventually() {
-  local limit=$1; shift
-  local deadline=$((SECONDS + limit)) output
-  while :; do
-    output=$("$@" 2>&1) && return 0
-    ((SECONDS >= deadline)) && { echo "still failing after ${limit}s:"; echo "$output"; return 1; }
-    sleep 0.5
-  done
-}
+on_failure() { log_tail "operator log" "$operator_log" 60; }
 
 # ---------------------------------------------------------------- control plane
 
@@ -99,7 +63,7 @@ echo "starting a control plane in $plane"
 "$root/tests/kube/control-plane-fixture.sh" up "$plane" >"$work/control-plane-up.log" 2>&1 ||
   { cat "$work/control-plane-up.log"; give_up "control plane starts"; }
 plane_started=1
-eval "$("$root/scripts/kube/control-plane.sh" env "$plane")"
+use_control_plane "$plane"
 k() { kubectl -n "$ns" --request-timeout=10s "$@"; }
 
 alive() {  # the process exists and is not a zombie
@@ -294,18 +258,11 @@ check "(c) the operator still runs and did not abort" operator_ok
 # ---------------------------------------------------------------- (d) SIGTERM
 
 # Not under check: only this shell can wait for the operator process.
-kill -TERM "$operator_pid"
-stop_status=0
-wait "$operator_pid" || stop_status=$?
+sigterm_and_wait "$operator_pid"
 operator_pid=""
-stopped_cleanly() {
-  [ "$stop_status" = 0 ] || { echo "exit status $stop_status"; return 1; }
-  jq -s -e 'any(.[]; .msg == "stopped")' "$operator_log" >/dev/null || { echo "no 'stopped' line"; return 1; }
-}
 check "(d) SIGTERM: the operator stops and exits 0" stopped_cleanly
 
-echo "$passed passed, $failed failed"
-if ((failed > 0)); then
+if ! summary; then
   echo "--- operator log ---"
   cat "$operator_log"
   exit 1
