@@ -110,6 +110,34 @@ TEST(Status, TransitionTimeChangesOnlyWithTheConditionStatus) {
   EXPECT_EQ((*condition(changed, "ConfigValid"))["lastTransitionTime"], "2026-01-01T00:00:00Z");
 }
 
+TEST(Status, AFailedReconcileMarksOnlyDegraded) {
+  const json previous =
+      compute_status(input_with({ShardState::from_deployment(deployment(1, 1, 1, 1))}, 1));
+  const json patch = failed_reconcile_status(previous, "exceeded quota", 4, "2026-01-02T00:00:00Z");
+  ASSERT_EQ(patch.size(), 1U) << "only the conditions are patched";
+  ASSERT_EQ(patch["conditions"].size(), 4U);
+  const json* degraded = condition(patch, "Degraded");
+  ASSERT_NE(degraded, nullptr);
+  EXPECT_EQ((*degraded)["status"], "True");
+  EXPECT_EQ((*degraded)["reason"], "ReconcileFailed");
+  EXPECT_EQ((*degraded)["message"], "exceeded quota");
+  EXPECT_EQ((*degraded)["observedGeneration"], 4);
+  EXPECT_EQ((*degraded)["lastTransitionTime"], "2026-01-02T00:00:00Z");
+  // The others stay exactly as they were.
+  EXPECT_EQ(*condition(patch, "Ready"), *condition(previous, "Ready"));
+  EXPECT_EQ(*condition(patch, "ConfigValid"), *condition(previous, "ConfigValid"));
+  // A new Post2Log without a status yet gets the one condition.
+  EXPECT_EQ(failed_reconcile_status(json(), "x", 1, "t")["conditions"].size(), 1U);
+}
+
+TEST(Status, NowIsRfc3339InUtc) {
+  const std::string now = rfc3339_now();
+  ASSERT_EQ(now.size(), 20U) << now;
+  EXPECT_EQ(now[4], '-');
+  EXPECT_EQ(now[10], 'T');
+  EXPECT_EQ(now.back(), 'Z');
+}
+
 TEST(Status, ShardStateOfNothingIsMissing) {
   EXPECT_FALSE(ShardState::from_deployment(json()).exists);
   const ShardState empty = ShardState::from_deployment(json::object());

@@ -391,8 +391,14 @@ check "a reconcile the API server refuses: one Warning Event with its message" e
 retried() { (($(failed_reconciles) >= 4)) || { echo "$(failed_reconciles) failed reconciles so far"; return 1; }; }
 check "the failing reconcile is retried with backoff" eventually 60 retried
 check "still one ReconcileFailed Event after the retries" failure_reported
+degraded_is() {  # degraded_is STATUS REASON: the quota Post2Log's Degraded condition
+  jsonpath_is post2log quota '{.status.conditions[?(@.type=="Degraded")].status}' "$1" &&
+    jsonpath_is post2log quota '{.status.conditions[?(@.type=="Degraded")].reason}' "$2"
+}
+check "the status says it: Degraded=True, reason ReconcileFailed" eventually 30 degraded_is True ReconcileFailed
 k delete quota no-claims >/dev/null
 check "the quota gone: the retries create the PVCs" eventually 90 bash -c "kubectl -n $ns get pvc quota-0-data quota-0-fluentd >/dev/null"
+check "and the status clears: Degraded=False" eventually 30 degraded_is False AsExpected
 k delete post2log quota --wait=false >/dev/null
 
 # Not under check: only this shell can wait for the operator process.

@@ -3,6 +3,7 @@
 #include <condition_variable>
 
 #include "p2l/controller/json_log.hpp"
+#include "p2l/controller/status.hpp"
 #include "p2l/kube/events.hpp"
 #include "p2l/kube/store.hpp"
 
@@ -101,6 +102,18 @@ void Controller::report_failure(const std::string& key, const std::exception& er
   } catch (const std::exception& event_error) {
     log_json(logger_, spdlog::level::warn, "could not record an Event",
              {{"key", key}, {"error", event_error.what()}});
+  }
+  // The status says it too, for `kubectl describe` and for whatever watches conditions.
+  const nlohmann::json& metadata = object->at("metadata");
+  try {
+    client_.patch_status(
+        kube::object_path(kube::resources::post2logs(), metadata.value("namespace", ""),
+                          metadata.value("name", "")),
+        failed_reconcile_status(object->value("status", nlohmann::json(nullptr)), note,
+                                metadata.value("generation", std::int64_t{0}), rfc3339_now()));
+  } catch (const std::exception& status_error) {
+    log_json(logger_, spdlog::level::warn, "could not write the failure to the status",
+             {{"key", key}, {"error", status_error.what()}});
   }
 }
 

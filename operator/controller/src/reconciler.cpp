@@ -1,8 +1,6 @@
 #include "p2l/controller/reconciler.hpp"
 
 #include <algorithm>
-#include <chrono>
-#include <ctime>
 #include <set>
 
 #include "p2l/controller/child_kinds.hpp"
@@ -21,15 +19,6 @@ namespace {
 using nlohmann::json;
 
 const std::string kInvalidReason = "InvalidSpec";
-
-std::string rfc3339_now() {
-  const std::time_t now = std::chrono::system_clock::to_time_t(std::chrono::system_clock::now());
-  std::tm utc{};
-  gmtime_r(&now, &utc);
-  char text[32];
-  const std::size_t length = std::strftime(text, sizeof text, "%Y-%m-%dT%H:%M:%SZ", &utc);
-  return std::string(text, length);
-}
 
 std::string child_key(const json& child) {
   return kube::object_key(child);

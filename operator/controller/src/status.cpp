@@ -1,5 +1,7 @@
 #include "p2l/controller/status.hpp"
 
+#include <chrono>
+#include <ctime>
 #include <string_view>
 
 namespace p2l::controller {
@@ -34,6 +36,15 @@ json make_condition(const json& previous_status, std::string_view type, bool sta
 }
 
 }  // namespace
+
+std::string rfc3339_now() {
+  const std::time_t now = std::chrono::system_clock::to_time_t(std::chrono::system_clock::now());
+  std::tm utc{};
+  gmtime_r(&now, &utc);
+  char text[32];
+  const std::size_t length = std::strftime(text, sizeof text, "%Y-%m-%dT%H:%M:%SZ", &utc);
+  return std::string(text, length);
+}
 
 ShardState ShardState::from_deployment(const json& deployment) {
   ShardState state;
@@ -111,6 +122,20 @@ json compute_status(const StatusInput& input) {
               {"ready", ready_text},
               {"url", input.url},
               {"conditions", conditions}};
+}
+
+json failed_reconcile_status(const json& previous, const std::string& message,
+                             std::int64_t generation, const std::string& now) {
+  json conditions = json::array();
+  if (previous.is_object() && previous.contains("conditions") &&
+      previous["conditions"].is_array()) {
+    for (const json& condition : previous["conditions"]) {
+      if (condition.value("type", "") != "Degraded") conditions.push_back(condition);
+    }
+  }
+  conditions.push_back(
+      make_condition(previous, "Degraded", true, "ReconcileFailed", message, generation, now));
+  return json{{"conditions", conditions}};
 }
 
 }  // namespace p2l::controller

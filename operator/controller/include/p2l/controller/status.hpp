@@ -44,4 +44,14 @@ struct StatusInput {
 // status twice gives the same object and no write.
 nlohmann::json compute_status(const StatusInput& input);
 
+// The status patch for a reconcile the API server refused (a quota, a webhook): the
+// conditions of `previous` with Degraded=True, reason ReconcileFailed and `message`, so that
+// `kubectl describe` shows why the children are not as the spec says. The next successful
+// reconcile writes the whole status again and clears it.
+nlohmann::json failed_reconcile_status(const nlohmann::json& previous, const std::string& message,
+                                       std::int64_t generation, const std::string& now);
+
+// The current time in RFC 3339 (seconds, UTC), as conditions carry it.
+std::string rfc3339_now();
+
 }  // namespace p2l::controller
