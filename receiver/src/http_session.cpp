@@ -57,7 +57,11 @@ void HttpSession::watch() {
 void HttpSession::stop_when_idle() {
   stopping_ = true;
   // Nothing of a next request has arrived: nothing to finish.
-  if (waiting_for_request_) socket_.cancel();
+  // The watchdog may have closed the socket already: no error to raise then.
+  if (waiting_for_request_) {
+    beast::error_code ignored;
+    socket_.cancel(ignored);
+  }
 }
 
 void HttpSession::read_header() {

@@ -53,11 +53,13 @@ class Worker {
   const ReceiverConfig& config_;
   WorkerMetrics& metrics_;
   spdlog::logger& logger_;
+  RequestHandler handler_;
+  // Before io_, so they outlive it: destroying io_ destroys the handlers still pending after
+  // force_stop(), and with them sessions that unregister here.
+  std::unordered_set<HttpSession*> sessions_;
   boost::asio::io_context io_{1};
   boost::asio::ip::tcp::acceptor acceptor_{io_};
   boost::asio::steady_timer accept_retry_{io_};
-  RequestHandler handler_;
-  std::unordered_set<HttpSession*> sessions_;
 };
 
 }  // namespace p2l

@@ -242,5 +242,21 @@ TEST(Durability, SigtermFinishesTheRequestInFlightThenExitsZero) {
   EXPECT_NE(receiver.log_output().find("\"msg\":\"stopped\""), std::string::npos);
 }
 
+TEST(Durability, AfterTheDrainTimeoutAStalledRequestIsAbandonedAndTheProcessExitsCleanly) {
+  TempDir dir;
+  const fs::path logs = dir.path() / "logs";
+  ReceiverProcess receiver(logs, {{"P2L_DRAIN_TIMEOUT", "1"}, {"P2L_REQUEST_TIMEOUT", "60"}});
+  HttpConnection stalled(receiver.port());
+  stalled.send_raw(
+      "POST /postback?id=stalled HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n"
+      "Content-Length: 100\r\n\r\n{\"a\":");
+  std::this_thread::sleep_for(std::chrono::milliseconds(200));
+  ::kill(receiver.pid(), SIGTERM);
+  EXPECT_EQ(receiver.wait_exit(std::chrono::milliseconds(10000)), std::optional<int>(0));
+  EXPECT_NE(receiver.log_output().find("drain timeout reached"), std::string::npos);
+  EXPECT_NE(receiver.log_output().find("\"msg\":\"stopped\""), std::string::npos);
+  EXPECT_EQ(record_ids(logs).count("stalled"), 0u);
+}
+
 }  // namespace
 }  // namespace p2l::test

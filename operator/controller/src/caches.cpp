@@ -8,6 +8,17 @@
 
 namespace p2l::controller {
 
+bool post2log_change_matters(const nlohmann::json& before, const nlohmann::json& after) {
+  const auto metadata_field = [](const nlohmann::json& object, const char* field) {
+    if (!object.contains("metadata")) return nlohmann::json(nullptr);
+    return object["metadata"].value(field, nlohmann::json(nullptr));
+  };
+  for (const char* field : {"generation", "labels", "annotations", "deletionTimestamp"}) {
+    if (metadata_field(before, field) != metadata_field(after, field)) return true;
+  }
+  return false;
+}
+
 Caches::Caches(kube::Client& client, const std::string& namespace_name, Enqueue enqueue,
                spdlog::logger& logger) {
   kube::ReflectorOptions post2log_options{
@@ -16,7 +27,14 @@ Caches::Caches(kube::Client& client, const std::string& namespace_name, Enqueue 
   post2log_options.max_backoff = std::chrono::seconds(5);
   post2logs_ = std::make_unique<kube::Reflector>(
       client, std::move(post2log_options),
-      [enqueue](const kube::Change& change) { enqueue(kube::object_key(change.object)); }, logger);
+      [enqueue](const kube::Change& change) {
+        if (change.type == kube::ChangeType::modified && change.previous != nullptr &&
+            !post2log_change_matters(*change.previous, change.object)) {
+          return;
+        }
+        enqueue(kube::object_key(change.object));
+      },
+      logger);
 
   const std::string selector = std::string{kLabelManagedBy} + "=" + std::string{kManagerName};
   for (const ChildKind& kind : child_kinds()) {

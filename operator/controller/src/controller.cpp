@@ -58,7 +58,9 @@ void Controller::work() {
     try {
       result = reconciler_.reconcile(*key);
       queue_.forget(*key);
-      forget_failure(*key);
+      // This reconcile may have read the Post2Log from before its failure was written to the
+      // status, and then found nothing to change: look once more so Degraded=True goes.
+      if (forget_failure(*key)) queue_.add_after(*key, std::chrono::seconds(2));
     } catch (const std::exception& error) {
       report_failure(*key, error);
       queue_.add_rate_limited(*key);
@@ -90,8 +92,27 @@ void Controller::report_failure(const std::string& key, const std::exception& er
            {{"key", key}, {"error", error.what()}, {"retries", queue_.failures(key)}});
   const auto object = caches_.post2log(key);
   const std::string note = std::string(error.what()).substr(0, 1000);
-  // A failure that repeats on every retry (a quota, a webhook) is one Event, not one per retry.
-  if (!object || !first_report(key, note)) return;
+  // A failure that repeats on every retry (a quota, a webhook) is reported once, not per retry.
+  if (!object || already_reported(key, note)) return;
+  // The status first: it is what stays. The patch names the cached resourceVersion, so a stale
+  // copy of the other conditions cannot overwrite newer ones; on a conflict the next retry
+  // reports again from a fresher copy.
+  const nlohmann::json& metadata = object->at("metadata");
+  try {
+    client_.merge_patch(
+        kube::object_path(kube::resources::post2logs(), metadata.value("namespace", ""),
+                          metadata.value("name", "")) +
+            "/status",
+        {{"metadata", {{"resourceVersion", metadata.value("resourceVersion", "")}}},
+         {"status",
+          failed_reconcile_status(object->value("status", nlohmann::json(nullptr)), note,
+                                  metadata.value("generation", std::int64_t{0}), rfc3339_now())}});
+  } catch (const std::exception& status_error) {
+    log_json(logger_, spdlog::level::warn, "could not write the failure to the status",
+             {{"key", key}, {"error", status_error.what()}});
+    return;
+  }
+  remember_report(key, note);
   try {
     kube::create_event(client_, {.regarding = object_reference(*object),
                                  .type = "Warning",
@@ -103,32 +124,22 @@ void Controller::report_failure(const std::string& key, const std::exception& er
     log_json(logger_, spdlog::level::warn, "could not record an Event",
              {{"key", key}, {"error", event_error.what()}});
   }
-  // The status says it too, for `kubectl describe` and for whatever watches conditions.
-  const nlohmann::json& metadata = object->at("metadata");
-  try {
-    client_.patch_status(
-        kube::object_path(kube::resources::post2logs(), metadata.value("namespace", ""),
-                          metadata.value("name", "")),
-        failed_reconcile_status(object->value("status", nlohmann::json(nullptr)), note,
-                                metadata.value("generation", std::int64_t{0}), rfc3339_now()));
-  } catch (const std::exception& status_error) {
-    log_json(logger_, spdlog::level::warn, "could not write the failure to the status",
-             {{"key", key}, {"error", status_error.what()}});
-  }
 }
 
-bool Controller::first_report(const std::string& key, const std::string& message) {
+bool Controller::already_reported(const std::string& key, const std::string& message) {
   const std::scoped_lock lock(failures_mutex_);
-  auto [entry, inserted] = reported_failures_.try_emplace(key, message);
-  if (inserted) return true;
-  if (entry->second == message) return false;
-  entry->second = message;
-  return true;
+  const auto found = reported_failures_.find(key);
+  return found != reported_failures_.end() && found->second == message;
 }
 
-void Controller::forget_failure(const std::string& key) {
+void Controller::remember_report(const std::string& key, const std::string& message) {
   const std::scoped_lock lock(failures_mutex_);
-  reported_failures_.erase(key);
+  reported_failures_.insert_or_assign(key, message);
+}
+
+bool Controller::forget_failure(const std::string& key) {
+  const std::scoped_lock lock(failures_mutex_);
+  return reported_failures_.erase(key) > 0;
 }
 
 }  // namespace p2l::controller

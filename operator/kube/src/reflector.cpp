@@ -58,10 +58,11 @@ bool Reflector::sleep_for(std::chrono::milliseconds delay) {
   return !changed_.wait_for(lock, delay, [this] { return stopping_; });
 }
 
-void Reflector::notify(ChangeType type, const nlohmann::json& object) {
+void Reflector::notify(ChangeType type, const nlohmann::json& object,
+                       const nlohmann::json* previous) {
   if (!on_change_) return;
   try {
-    on_change_(Change{type, object});
+    on_change_(Change{type, object, previous});
   } catch (const std::exception& error) {
     // A failing callback must not stop the cache from following the server.
     logger_.error("reflector {}: change callback failed: {}", options_.collection, error.what());
@@ -129,7 +130,7 @@ void Reflector::list_and_store() {
     if (old == previous.end()) {
       notify(ChangeType::added, object);
     } else if (resource_version_of(old->second) != resource_version_of(object)) {
-      notify(ChangeType::modified, object);
+      notify(ChangeType::modified, object, &old->second);
     }
   }
   for (const auto& [key, object] : previous) {
@@ -168,7 +169,11 @@ void Reflector::watch_once() {
       case WatchEventType::added:
       case WatchEventType::modified: {
         const auto previous = store_.upsert(event->object);
-        notify(previous ? ChangeType::modified : ChangeType::added, event->object);
+        if (previous) {
+          notify(ChangeType::modified, event->object, &*previous);
+        } else {
+          notify(ChangeType::added, event->object);
+        }
         break;
       }
       case WatchEventType::deleted:

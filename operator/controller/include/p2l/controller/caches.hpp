@@ -18,9 +18,16 @@
 
 namespace p2l::controller {
 
+// Whether a Post2Log's change can change what a reconcile does: its spec (generation), labels,
+// annotations or deletion. A change of the status alone (the operator's own writes) does not,
+// and reconciling on it would undo the backoff of a failing key.
+[[nodiscard]] bool post2log_change_matters(const nlohmann::json& before,
+                                           const nlohmann::json& after);
+
 // What the controller reads: Post2Logs and the children the operator manages (selected by the
 // managed-by label), in one namespace or all, each kept current by a Reflector. Every change
-// of a Post2Log enqueues its key; every change of a child enqueues its owner's key.
+// of a Post2Log that matters enqueues its key; every change of a child enqueues its owner's
+// key.
 class Caches {
  public:
   using Enqueue = std::function<void(const std::string& key)>;

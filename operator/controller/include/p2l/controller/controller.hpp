@@ -26,8 +26,8 @@ struct ControllerOptions {
 
 // The worker threads that take keys from the queue and reconcile them, and the periodic
 // resync that enqueues every Post2Log. A failed reconcile is retried with the key's backoff
-// and reported as a Warning Event on the Post2Log, once per distinct error until the key
-// reconciles again.
+// and reported, once per distinct error until the key reconciles again, as Degraded=True in
+// the Post2Log's status and a Warning Event.
 class Controller {
  public:
   Controller(WorkQueue& queue, Reconciler& reconciler, const Caches& caches, kube::Client& client,
@@ -45,9 +45,11 @@ class Controller {
   void work();
   void resync(std::stop_token stop);
   void report_failure(const std::string& key, const std::exception& error);
-  // True when `message` differs from the failure last reported for `key` (and remembers it).
-  bool first_report(const std::string& key, const std::string& message);
-  void forget_failure(const std::string& key);
+  // Whether `message` is the failure last reported for `key`.
+  bool already_reported(const std::string& key, const std::string& message);
+  void remember_report(const std::string& key, const std::string& message);
+  // Forgets the key's reported failure; true when there was one.
+  bool forget_failure(const std::string& key);
 
   WorkQueue& queue_;
   Reconciler& reconciler_;

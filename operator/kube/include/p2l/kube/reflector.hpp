@@ -22,6 +22,8 @@ enum class ChangeType { added, modified, deleted };
 struct Change {
   ChangeType type = ChangeType::added;
   nlohmann::json object;  // for deleted: the last state seen
+  // For modified: the state before, when the cache had it; valid only during the callback.
+  const nlohmann::json* previous = nullptr;
 };
 
 struct ReflectorOptions {
@@ -67,7 +69,8 @@ class Reflector {
   void list_and_store();
   void watch_once();
   bool sleep_for(std::chrono::milliseconds delay);  // false when stopping
-  void notify(ChangeType type, const nlohmann::json& object);
+  void notify(ChangeType type, const nlohmann::json& object,
+              const nlohmann::json* previous = nullptr);
 
   Client& client_;
   ReflectorOptions options_;
