@@ -74,7 +74,8 @@ spec:
   selector: {app: smoke}
   ports: [{name: http, port: 80, targetPort: http}]
 EOF
-check "the receiver pod becomes Ready" kubectl wait pod/smoke --for=condition=Ready --timeout=180s >/dev/null
+pod_ready() { kubectl wait pod/smoke --for=condition=Ready --timeout=180s >/dev/null; }
+check "the receiver pod becomes Ready" pod_ready
 pv=$(kubectl get pvc smoke-data -o jsonpath='{.spec.volumeName}')
 check "the PVC is bound to a local PV" test -n "${pv}"
 pod_ip=$(kubectl get pod smoke -o jsonpath='{.status.podIP}')
