@@ -259,6 +259,19 @@ check "POST through the ClusterIP reaches the remaining shard" \
   post_retry "http://${shard_ip}:80/postback?id=after-scale-down"
 
 # ------------------------------------------------------------------ operator killed
+ready_operator_pods() {  # one name per line
+  kubectl -n post2log-system get pods -l app.kubernetes.io/name=post2log-operator \
+    -o jsonpath='{range .items[?(@.status.containerStatuses[0].ready==true)]}{.metadata.name}{"\n"}{end}'
+}
+receiver_env_is() {  # receiver_env_is NAME VALUE: in both shards' Deployments of ${shards}
+  local d
+  for d in "${shards}-0" "${shards}-1"; do
+    kubectl -n "${ns}" get deploy "${d}" -o json |
+      jq -e --arg name "$1" --arg value "$2" \
+        '.spec.template.spec.containers[] | select(.name == "receiver") | .env[] | select(.name == $name) | .value == $value' \
+        >/dev/null || return 1
+  done
+}
 progress "the operator pod killed while the Post2Log changes (replicas 2, then workers 2)"
 old_op=$(kubectl -n post2log-system get pods -l app.kubernetes.io/name=post2log-operator -o jsonpath='{.items[0].metadata.name}')
 # One change just before the kill (the operator is in the middle of it), one while no
@@ -272,21 +285,13 @@ check "kubectl patch workers: 2 while the operator is down" \
   run workers-2.log kubectl -n "${ns}" patch post2log "${shards}" --type merge -p '{"spec":{"workers":2}}'
 new_operator() {
   local p
-  p=$(kubectl -n post2log-system get pods -l app.kubernetes.io/name=post2log-operator \
-    -o jsonpath='{range .items[?(@.status.containerStatuses[0].ready==true)]}{.metadata.name}{"\n"}{end}')
+  p=$(ready_operator_pods)
   [[ -n "${p}" && "${p}" != *"${old_op}"* ]]
 }
 check "a new operator pod becomes ready" wait_until 180 new_operator
 check "${shards} converges again with READY 2/2" wait_until 300 converged "${ns}" "${shards}" 2/2
 kubectl get post2logs -A | tee "${logs}/get-4.txt"
-workers_2() {
-  local d
-  for d in "${shards}-0" "${shards}-1"; do
-    kubectl -n "${ns}" get deploy "${d}" -o json |
-      jq -e '.spec.template.spec.containers[] | select(.name == "receiver") | .env[] | select(.name == "P2L_WORKERS") | .value == "2"' >/dev/null || return 1
-  done
-}
-check "both shards run with P2L_WORKERS=2" workers_2
+check "both shards run with P2L_WORKERS=2" receiver_env_is P2L_WORKERS 2
 shard1_kept() {
   local p
   p=$(pod_of "${ns}" "${shards}-1")
@@ -298,8 +303,7 @@ shard1_kept() {
 check "shard 1 is back on its kept PVC: its earlier records are still there" shard1_kept
 check "POST through the NodePort after the restart" post_retry "http://${P2L_NODE_IP}:${node_port}/postback?id=after-restart"
 check "postbacks still shows READY 1/1" converged default postbacks 1/1
-new_op=$(kubectl -n post2log-system get pods -l app.kubernetes.io/name=post2log-operator \
-  -o jsonpath='{range .items[?(@.status.containerStatuses[0].ready==true)]}{.metadata.name}{"\n"}{end}' | head -n 1)
+new_op=$(ready_operator_pods | head -n 1)
 holder() { kubectl -n post2log-system get lease post2log-operator -o jsonpath='{.spec.holderIdentity}'; }
 holds_lease() { [[ -n "${new_op}" && "$(holder)" == "${new_op}"* ]]; }
 check "the new operator pod holds the lease" holds_lease
@@ -317,14 +321,7 @@ check "kubectl patch logLevel: warning" \
   run loglevel.log kubectl -n "${ns}" patch post2log "${shards}" --type merge -p '{"spec":{"logLevel":"warning"}}'
 restarted() { (($(restarts) > restarts_before)) && [[ "$(kubectl -n post2log-system get pod "${new_op}" -o jsonpath='{.status.containerStatuses[0].ready}')" == true ]]; }
 check "the operator's container restarts and becomes ready" wait_until 180 restarted
-loglevel_warning() {
-  local d
-  for d in "${shards}-0" "${shards}-1"; do
-    kubectl -n "${ns}" get deploy "${d}" -o json |
-      jq -e '.spec.template.spec.containers[] | select(.name == "receiver") | .env[] | select(.name == "P2L_LOGLEVEL") | .value == "warning"' >/dev/null || return 1
-  done
-}
-check "the change reaches both shards' Deployments" wait_until 120 loglevel_warning
+check "the change reaches both shards' Deployments" wait_until 120 receiver_env_is P2L_LOGLEVEL warning
 check "${shards} converges again with READY 2/2" wait_until 300 converged "${ns}" "${shards}" 2/2
 kubectl get post2logs -A | tee "${logs}/get-5.txt"
 
