@@ -24,6 +24,16 @@ json instance_labels(std::string_view name) {
   return json{{kLabelName, kAppName}, {kLabelInstance, name}, {kLabelManagedBy, kManagerName}};
 }
 
+std::string instance_selector(std::string_view name) {
+  const json labels = instance_labels(name);
+  std::string selector;
+  for (const auto& [key, value] : labels.items()) {
+    if (!selector.empty()) selector += ",";
+    selector += key + "=" + value.get<std::string>();
+  }
+  return selector;
+}
+
 json shard_labels(std::string_view name, int shard) {
   json labels = instance_labels(name);
   labels[std::string{kLabelShard}] = std::to_string(shard);

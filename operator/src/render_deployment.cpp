@@ -42,6 +42,7 @@ json receiver_container(const Post2LogSpec& spec, const RenderOptions& options) 
       env_value("P2L_ROTBACKUPS", std::to_string(spec.rotation.backups)),
       env_value("P2L_LOGLEVEL", spec.log_level),
       env_value("P2L_LOG_DIR", std::string{kLogDir}),
+      env_value("P2L_DRAIN_TIMEOUT", std::to_string(kDrainSeconds)),
       env_from_field("POD_NAME", "metadata.name"),
       env_from_field("NODE_NAME", "spec.nodeName"),
   });
@@ -57,6 +58,9 @@ json receiver_container(const Post2LogSpec& spec, const RenderOptions& options) 
       {"env", std::move(env)},
       {"readinessProbe", http_probe("/readyz", 5, 2)},
       {"livenessProbe", std::move(liveness)},
+      // Terminating takes the pod out of the Service's endpoints, but proxies see that a moment
+      // later: keep serving through that moment, then drain on SIGTERM.
+      {"lifecycle", {{"preStop", {{"sleep", {{"seconds", kPreStopSeconds}}}}}}},
       {"resources", spec.resources.receiver.value_or(options.receiver_resources)},
       {"securityContext", container_security_context()},
       {"volumeMounts", json::array({{{"name", "data"}, {"mountPath", kDataMountPath}}})},

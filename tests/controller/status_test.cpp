@@ -12,16 +12,28 @@ json deployment(int generation, int observed, int ready, int updated,
   return {{"metadata", {{"generation", generation}}},
           {"status",
            {{"observedGeneration", observed},
+            {"replicas", 1},
             {"readyReplicas", ready},
             {"updatedReplicas", updated},
             {"conditions", conditions}}}};
 }
 
-const json* condition(const json& status, const std::string& type) {
+// A shard as the reconciler sees it: the Deployment, and whether it holds the rendered spec.
+ShardState shard(const json& live, bool current = true) {
+  ShardState state = ShardState::from_deployment(live);
+  state.current = current;
+  return state;
+}
+
+const json& condition(const json& status, const std::string& type) {
   for (const json& c : status["conditions"]) {
-    if (c["type"] == type) return &c;
+    if (c["type"] == type) return c;
   }
-  return nullptr;
+  throw std::runtime_error("no condition " + type);
+}
+
+std::string status_of(const json& status, const std::string& type) {
+  return condition(status, type)["status"].get<std::string>();
 }
 
 StatusInput input_with(std::vector<ShardState> shards, int desired) {
@@ -30,70 +42,129 @@ StatusInput input_with(std::vector<ShardState> shards, int desired) {
   input.desired_replicas = desired;
   input.shards = std::move(shards);
   input.url = "http://demo.ns.svc:80/postback";
+  input.selector = "app.kubernetes.io/instance=demo";
   input.previous = json();
   input.now = "2026-01-01T00:00:00Z";
   return input;
 }
 
-TEST(Status, AllShardsReady) {
+// The three conditions kstatus reads, in one string: "Ready Reconciling Stalled".
+std::string kstatus_view(const json& status) {
+  return status_of(status, "Ready") + " " + status_of(status, "Reconciling") + " " +
+         status_of(status, "Stalled");
+}
+
+TEST(Status, AllShardsOnTheCurrentSpecAndReadyIsReady) {
   const json status =
-      compute_status(input_with({ShardState::from_deployment(deployment(1, 1, 1, 1)),
-                                 ShardState::from_deployment(deployment(2, 2, 1, 1))},
-                                2));
+      compute_status(input_with({shard(deployment(1, 1, 1, 1)), shard(deployment(2, 2, 1, 1))}, 2));
   EXPECT_EQ(status["ready"], "2/2");
   EXPECT_EQ(status["readyReplicas"], 2);
+  EXPECT_EQ(status["updatedReplicas"], 2);
   EXPECT_EQ(status["replicas"], 2);
   EXPECT_EQ(status["observedGeneration"], 3);
   EXPECT_EQ(status["url"], "http://demo.ns.svc:80/postback");
-  EXPECT_EQ((*condition(status, "Ready"))["status"], "True");
-  EXPECT_EQ((*condition(status, "Ready"))["observedGeneration"], 3);
-  EXPECT_EQ((*condition(status, "Progressing"))["status"], "False");
-  EXPECT_EQ((*condition(status, "Degraded"))["status"], "False");
-  EXPECT_EQ((*condition(status, "ConfigValid"))["status"], "True");
+  EXPECT_EQ(status["selector"], "app.kubernetes.io/instance=demo");
+  EXPECT_EQ(kstatus_view(status), "True False False");
+  EXPECT_EQ(condition(status, "Ready")["observedGeneration"], 3);
+  EXPECT_EQ(condition(status, "Ready")["message"],
+            "2 of 2 shards ready; 2 of 2 shards run generation 3");
+  EXPECT_EQ(status_of(status, "Progressing"), "False");
+  EXPECT_EQ(condition(status, "Progressing")["reason"], "RolloutComplete");
+  EXPECT_EQ(status_of(status, "Degraded"), "False");
+  EXPECT_EQ(status_of(status, "ConfigValid"), "True");
 }
 
-TEST(Status, MissingOrUnreadyShardsAreNotReadyAndProgressing) {
-  const json status = compute_status(
-      input_with({ShardState::from_deployment(deployment(1, 1, 1, 1)), ShardState{}}, 2));
-  EXPECT_EQ(status["ready"], "1/2");
-  const json& ready = *condition(status, "Ready");
-  EXPECT_EQ(ready["status"], "False");
-  EXPECT_EQ(ready["reason"], "ShardsNotReady");
-  EXPECT_EQ(ready["message"], "1/2 shards ready");
-  EXPECT_EQ((*condition(status, "Progressing"))["status"], "True");
+TEST(Status, JustCreatedIsReconcilingNotReady) {
+  const json status = compute_status(input_with({ShardState{}, ShardState{}}, 2));
+  EXPECT_EQ(kstatus_view(status), "False True False");
+  EXPECT_EQ(status["replicas"], 0);
+  EXPECT_EQ(status["ready"], "0/2");
+  EXPECT_EQ(condition(status, "Ready")["message"],
+            "0 of 2 shards ready; 0 of 2 shards run generation 3");
+  // "Stable" is never claimed while nothing runs.
+  EXPECT_EQ(status_of(status, "Progressing"), "True");
 }
 
-TEST(Status, AnOldGenerationStillRollsOut) {
+TEST(Status, ReadyPodsOfAnOlderTemplateDoNotMakeItReady) {
+  // Right after a spec change: both pods still Ready, neither runs the new template yet.
+  StatusInput input =
+      input_with({shard(deployment(1, 1, 1, 1), false), shard(deployment(1, 1, 1, 1), false)}, 2);
+  input.rolling_shard = 0;
+  const json status = compute_status(input);
+  EXPECT_EQ(kstatus_view(status), "False True False");
+  EXPECT_EQ(status["ready"], "2/2");
+  EXPECT_EQ(status["updatedReplicas"], 0);
+  EXPECT_EQ(condition(status, "Ready")["reason"], "RollingOut");
+  EXPECT_EQ(condition(status, "Progressing")["message"],
+            "0 of 2 shards run generation 3; shard 0 is rolling");
+}
+
+TEST(Status, AShardWhoseControllerHasNotSeenTheNewSpecIsNotUpdated) {
+  const json status = compute_status(input_with({shard(deployment(2, 1, 1, 1))}, 1));
+  EXPECT_EQ(status["updatedReplicas"], 0);
+  EXPECT_EQ(kstatus_view(status), "False True False");
+}
+
+TEST(Status, UpdatedButNotReadyWaitsForShards) {
   const json status =
-      compute_status(input_with({ShardState::from_deployment(deployment(2, 1, 1, 1))}, 1));
-  EXPECT_EQ((*condition(status, "Progressing"))["status"], "True");
-  EXPECT_EQ((*condition(status, "Ready"))["status"], "True");
+      compute_status(input_with({shard(deployment(1, 1, 1, 1)), shard(deployment(1, 1, 0, 1))}, 2));
+  EXPECT_EQ(kstatus_view(status), "False True False");
+  EXPECT_EQ(condition(status, "Reconciling")["reason"], "WaitingForShards");
+  EXPECT_EQ(condition(status, "Progressing")["reason"], "RolloutComplete");
 }
 
-TEST(Status, AStuckShardIsDegradedWithItsReason) {
+TEST(Status, AFailingShardStallsWithItsReason) {
   const json stuck = deployment(1, 1, 0, 1,
                                 json::array({{{"type", "Progressing"},
                                               {"status", "False"},
                                               {"reason", "ProgressDeadlineExceeded"},
                                               {"message", "ReplicaSet has timed out"}}}));
-  const json status = compute_status(input_with({ShardState::from_deployment(stuck)}, 1));
-  const json& degraded = *condition(status, "Degraded");
+  const json status = compute_status(input_with({shard(stuck)}, 1));
+  EXPECT_EQ(kstatus_view(status), "False False True");
+  const json& stalled = condition(status, "Stalled");
+  EXPECT_EQ(stalled["reason"], "ShardFailing");
+  EXPECT_EQ(stalled["message"], "shard 0: ReplicaSet has timed out");
+  const json& degraded = condition(status, "Degraded");
   EXPECT_EQ(degraded["status"], "True");
   EXPECT_EQ(degraded["reason"], "ShardFailing");
-  EXPECT_EQ(degraded["message"], "shard 0: ReplicaSet has timed out");
 }
 
-TEST(Status, AnInvalidSpecIsReportedAndDoesNotClaimProgress) {
-  StatusInput input = input_with({ShardState::from_deployment(deployment(1, 1, 1, 1))}, 1);
-  input.invalid_reason = "InvalidOutputConfig";
-  input.invalid_message = "line 3: </match> closes <filter>";
+TEST(Status, AnInvalidEditStallsAndIsNotReadyThoughOldPodsServe) {
+  StatusInput input = input_with({shard(deployment(1, 1, 1, 1), false)}, 1);
+  input.invalid_message = "spec.fluentd.outputConfig: line 3: </match> closes <filter>";
   const json status = compute_status(input);
-  const json& valid = *condition(status, "ConfigValid");
+  EXPECT_EQ(kstatus_view(status), "False False True");
+  EXPECT_EQ(status["observedGeneration"], 3);
+  EXPECT_EQ(status["ready"], "1/1");  // the pods of the last valid spec still serve
+  const json& valid = condition(status, "ConfigValid");
   EXPECT_EQ(valid["status"], "False");
-  EXPECT_EQ(valid["reason"], "InvalidOutputConfig");
-  EXPECT_EQ(valid["message"], "line 3: </match> closes <filter>");
-  EXPECT_EQ((*condition(status, "Progressing"))["status"], "False");
-  EXPECT_EQ((*condition(status, "Ready"))["status"], "True");  // children left running
+  EXPECT_EQ(valid["reason"], "InvalidSpec");
+  EXPECT_EQ(valid["message"], *input.invalid_message);
+  EXPECT_EQ(condition(status, "Stalled")["reason"], "InvalidSpec");
+  EXPECT_EQ(condition(status, "Ready")["reason"], "InvalidSpec");
+  EXPECT_EQ(status_of(status, "Progressing"), "False");
+}
+
+TEST(Status, ARefusedWriteStallsWithTheServersMessage) {
+  StatusInput input = input_with({shard(deployment(1, 1, 1, 1))}, 1);
+  input.failure = ReconcileFailure{.message = "exceeded quota: pods=0", .needs_user = true};
+  const json status = compute_status(input);
+  EXPECT_EQ(kstatus_view(status), "False False True");
+  EXPECT_EQ(status["observedGeneration"], 3) << "failures are written for the current generation";
+  EXPECT_EQ(condition(status, "Stalled")["reason"], "ReconcileFailed");
+  const json& degraded = condition(status, "Degraded");
+  EXPECT_EQ(degraded["status"], "True");
+  EXPECT_EQ(degraded["reason"], "ReconcileFailed");
+  EXPECT_EQ(degraded["message"], "exceeded quota: pods=0");
+}
+
+TEST(Status, ATransientFailureIsStillReconciling) {
+  StatusInput input = input_with({shard(deployment(1, 1, 1, 1))}, 1);
+  input.failure = ReconcileFailure{.message = "connection reset", .needs_user = false};
+  const json status = compute_status(input);
+  EXPECT_EQ(kstatus_view(status), "False True False");
+  EXPECT_EQ(condition(status, "Reconciling")["reason"], "Retrying");
+  EXPECT_EQ(status_of(status, "Degraded"), "True");
 }
 
 TEST(Status, TransitionTimeChangesOnlyWithTheConditionStatus) {
@@ -104,30 +175,10 @@ TEST(Status, TransitionTimeChangesOnlyWithTheConditionStatus) {
   const json same = compute_status(input);
   EXPECT_EQ(same, first);  // nothing changed: an identical object, so no write
 
-  input.shards = {ShardState::from_deployment(deployment(1, 1, 1, 1))};
+  input.shards = {shard(deployment(1, 1, 1, 1))};
   const json changed = compute_status(input);
-  EXPECT_EQ((*condition(changed, "Ready"))["lastTransitionTime"], "2026-01-01T00:05:00Z");
-  EXPECT_EQ((*condition(changed, "ConfigValid"))["lastTransitionTime"], "2026-01-01T00:00:00Z");
-}
-
-TEST(Status, AFailedReconcileMarksOnlyDegraded) {
-  const json previous =
-      compute_status(input_with({ShardState::from_deployment(deployment(1, 1, 1, 1))}, 1));
-  const json patch = failed_reconcile_status(previous, "exceeded quota", 4, "2026-01-02T00:00:00Z");
-  ASSERT_EQ(patch.size(), 1U) << "only the conditions are patched";
-  ASSERT_EQ(patch["conditions"].size(), 4U);
-  const json* degraded = condition(patch, "Degraded");
-  ASSERT_NE(degraded, nullptr);
-  EXPECT_EQ((*degraded)["status"], "True");
-  EXPECT_EQ((*degraded)["reason"], "ReconcileFailed");
-  EXPECT_EQ((*degraded)["message"], "exceeded quota");
-  EXPECT_EQ((*degraded)["observedGeneration"], 4);
-  EXPECT_EQ((*degraded)["lastTransitionTime"], "2026-01-02T00:00:00Z");
-  // The others stay exactly as they were.
-  EXPECT_EQ(*condition(patch, "Ready"), *condition(previous, "Ready"));
-  EXPECT_EQ(*condition(patch, "ConfigValid"), *condition(previous, "ConfigValid"));
-  // A new Post2Log without a status yet gets the one condition.
-  EXPECT_EQ(failed_reconcile_status(json(), "x", 1, "t")["conditions"].size(), 1U);
+  EXPECT_EQ(condition(changed, "Ready")["lastTransitionTime"], "2026-01-01T00:05:00Z");
+  EXPECT_EQ(condition(changed, "ConfigValid")["lastTransitionTime"], "2026-01-01T00:00:00Z");
 }
 
 TEST(Status, NowIsRfc3339InUtc) {
@@ -143,6 +194,13 @@ TEST(Status, ShardStateOfNothingIsMissing) {
   const ShardState empty = ShardState::from_deployment(json::object());
   EXPECT_TRUE(empty.exists);
   EXPECT_EQ(empty.ready_replicas, 0);
+  EXPECT_FALSE(empty.rolled_out());
+}
+
+TEST(Status, AnOldPodStillThereIsNotRolledOut) {
+  json live = deployment(2, 2, 1, 1);
+  live["status"]["replicas"] = 2;  // the new pod and an old one
+  EXPECT_FALSE(ShardState::from_deployment(live).rolled_out());
 }
 
 }  // namespace

@@ -76,11 +76,17 @@ TEST(Crd, DescribesThePost2LogKind) {
   EXPECT_EQ(version["name"], "v1alpha1");
   EXPECT_EQ(version["served"], true);
   EXPECT_EQ(version["storage"], true);
-  EXPECT_EQ(version["subresources"], (json{{"status", json::object()}}));
+  EXPECT_EQ(version["subresources"], (json{{"status", json::object()},
+                                           {"scale",
+                                            {{"specReplicasPath", ".spec.replicas"},
+                                             {"statusReplicasPath", ".status.replicas"},
+                                             {"labelSelectorPath", ".status.selector"}}}}));
   std::vector<std::string> columns;
+  std::vector<std::string> wide_columns;
   for (const json& column : version["additionalPrinterColumns"])
-    columns.push_back(column["name"]);
+    (column.value("priority", 0) == 0 ? columns : wide_columns).push_back(column["name"]);
   EXPECT_EQ(columns, (std::vector<std::string>{"Ready", "Endpoint", "Port", "Age"}));
+  EXPECT_EQ(wide_columns, (std::vector<std::string>{"Replicas", "Updated", "URL"}));
   EXPECT_EQ(version["additionalPrinterColumns"][0]["jsonPath"], ".status.ready");
 }
 

@@ -6,19 +6,15 @@
 #include "p2l/controller/child_kinds.hpp"
 #include "p2l/controller/json_log.hpp"
 #include "p2l/controller/ownership.hpp"
-#include "p2l/controller/status.hpp"
 #include "p2l/controller/subset.hpp"
 #include "p2l/decode.hpp"
 #include "p2l/kube/errors.hpp"
-#include "p2l/kube/events.hpp"
 #include "p2l/names.hpp"
 
 namespace p2l::controller {
 namespace {
 
 using nlohmann::json;
-
-const std::string kInvalidReason = "InvalidSpec";
 
 std::string child_key(const json& child) {
   return kube::object_key(child);
@@ -31,26 +27,19 @@ kube::ResourceType type_of_kind(std::string_view kind) {
   throw std::invalid_argument("unexpected child kind " + std::string{kind});
 }
 
-std::vector<ShardState> shard_states(const Caches& caches, const std::string& namespace_name,
-                                     const std::string& name, int replicas) {
-  const kube::Store& deployments = caches.children("Deployment");
-  std::vector<ShardState> shards;
+// The rendered Deployment of each shard, by index (null where there is none).
+std::vector<const json*> desired_shards(const std::vector<json>& desired, const std::string& name,
+                                        int replicas) {
+  std::vector<const json*> shards(static_cast<std::size_t>(std::max(replicas, 0)), nullptr);
   for (int shard = 0; shard < replicas; ++shard) {
-    const auto live = deployments.get(namespace_name + "/" + shard_name(name, shard));
-    shards.push_back(ShardState::from_deployment(live.value_or(json(nullptr))));
-  }
-  return shards;
-}
-
-// The ConfigValid=False message the status already carries, if any.
-std::optional<std::string> reported_invalid_message(const json& status) {
-  if (!status.is_object() || !status.contains("conditions")) return std::nullopt;
-  for (const json& condition : status["conditions"]) {
-    if (condition.value("type", "") == "ConfigValid" && condition.value("status", "") == "False") {
-      return condition.value("message", "");
+    const std::string shard_key = shard_name(name, shard);
+    for (const json& child : desired) {
+      if (child.at("kind") == "Deployment" && child["metadata"].value("name", "") == shard_key) {
+        shards[static_cast<std::size_t>(shard)] = &child;
+      }
     }
   }
-  return std::nullopt;
+  return shards;
 }
 
 }  // namespace
@@ -60,25 +49,27 @@ std::string service_url(const std::string& name, const std::string& namespace_na
   return "http://" + name + "." + namespace_name + ".svc:" + std::to_string(port) + endpoint;
 }
 
-json object_reference(const json& object) {
-  const json metadata = object.value("metadata", json::object());
-  return json{{"apiVersion", object.value("apiVersion", std::string{kApiVersion})},
-              {"kind", object.value("kind", std::string{kKind})},
-              {"namespace", metadata.value("namespace", "")},
-              {"name", metadata.value("name", "")},
-              {"uid", metadata.value("uid", "")}};
+bool refused_for_good(const std::exception& error) {
+  const auto* api_error = dynamic_cast<const kube::ApiError*>(&error);
+  if (api_error == nullptr) return false;
+  const int status = api_error->http_status();
+  // 404 (a namespace going away), 408, 409 (a conflict) and 429 pass by themselves.
+  return status >= 400 && status < 500 && status != 404 && status != 408 && status != 409 &&
+         status != 429;
 }
 
 Reconciler::Reconciler(kube::Client& client, const Caches& caches, ReconcilerOptions options,
                        spdlog::logger& logger)
-    : client_(client), caches_(caches), options_(std::move(options)), logger_(logger) {}
+    : client_(client),
+      caches_(caches),
+      options_(std::move(options)),
+      logger_(logger),
+      status_writer_(client, options_.reporting_instance, logger) {}
 
-ReconcileResult Reconciler::reconcile(const std::string& key) {
+ReconcileOutcome Reconciler::reconcile(const std::string& key) {
   const auto object = caches_.post2log(key);
   // Gone or going: the garbage collector removes the children through their ownerReferences.
-  if (!object || object->at("metadata").contains("deletionTimestamp")) {
-    return ReconcileResult::success;
-  }
+  if (!object || object->at("metadata").contains("deletionTimestamp")) return {};
 
   DecodeResult decoded = decode_post2log(*object);
   if (!decoded.resource) {
@@ -90,25 +81,46 @@ ReconcileResult Reconciler::reconcile(const std::string& key) {
     return report_invalid(*object, message);
   }
   const Post2Log& resource = *decoded.resource;
-  const std::vector<json> desired = render_children(resource, options_.render);
-  apply_children(desired);
-  remove_unwanted(*object, desired);
-
+  const std::string& name = resource.metadata.name;
   const std::string namespace_name = resource.metadata.namespace_name.value_or("");
-  const json previous = object->value("status", json(nullptr));
-  StatusInput input{.generation = object->at("metadata").value("generation", std::int64_t{0}),
-                    .desired_replicas = resource.spec.replicas,
-                    .shards = shard_states(caches_, namespace_name, resource.metadata.name,
-                                           resource.spec.replicas),
-                    .url = service_url(resource.metadata.name, namespace_name, resource.spec.port,
-                                       resource.spec.endpoint),
-                    .previous = previous,
-                    .now = rfc3339_now()};
-  update_status(*object, compute_status(input));
-  return ReconcileResult::success;
+  const int replicas = resource.spec.replicas;
+  const std::vector<json> desired = render_children(resource, options_.render);
+
+  const RolloutPlan plan = plan_rollout(shard_states(namespace_name, name, replicas, &desired));
+  std::optional<ReconcileFailure> failure;
+  try {
+    apply_children(desired, name, plan);
+    remove_unwanted(*object, desired);
+  } catch (const std::exception& error) {
+    failure = ReconcileFailure{.message = error.what(), .needs_user = refused_for_good(error)};
+    log_json(logger_, spdlog::level::err, "reconcile failed",
+             {{"key", key}, {"error", failure->message}});
+  }
+
+  StatusInput input{
+      .generation = object->at("metadata").value("generation", std::int64_t{0}),
+      .desired_replicas = replicas,
+      .shards = shard_states(namespace_name, name, replicas, &desired),
+      .url = service_url(name, namespace_name, resource.spec.port, resource.spec.endpoint),
+      .selector = instance_selector(name),
+      .failure = failure,
+      .rolling_shard = plan.rolling,
+      .previous = object->value("status", json(nullptr)),
+      .now = rfc3339_now()};
+  std::optional<Problem> problem;
+  if (failure) problem = Problem{kReasonReconcileFailed, failure->message, "Reconcile"};
+  try {
+    status_writer_.write(*object, compute_status(input), problem);
+  } catch (const std::exception& error) {
+    if (!failure) failure = ReconcileFailure{.message = error.what()};
+    log_json(logger_, spdlog::level::warn, "could not write the status",
+             {{"key", key}, {"error", error.what()}});
+  }
+  if (failure) return {.result = ReconcileResult::error, .error = failure->message};
+  return {};
 }
 
-ReconcileResult Reconciler::report_invalid(const json& object, const std::string& message) {
+ReconcileOutcome Reconciler::report_invalid(const json& object, const std::string& message) {
   const json metadata = object.at("metadata");
   const std::string name = metadata.value("name", "");
   const std::string namespace_name = metadata.value("namespace", "");
@@ -120,51 +132,86 @@ ReconcileResult Reconciler::report_invalid(const json& object, const std::string
                            : 1;
   StatusInput input{.generation = metadata.value("generation", std::int64_t{0}),
                     .desired_replicas = replicas,
-                    .shards = shard_states(caches_, namespace_name, name, std::max(replicas, 0)),
+                    .shards = shard_states(namespace_name, name, std::max(replicas, 0), nullptr),
                     .url = previous.is_object() ? previous.value("url", "") : "",
-                    .invalid_reason = kInvalidReason,
+                    .selector = instance_selector(name),
                     .invalid_message = message,
                     .previous = previous,
                     .now = rfc3339_now()};
   log_json(logger_, spdlog::level::warn, "invalid Post2Log, children left as they are",
            {{"key", namespace_name + "/" + name}, {"error", message}});
-  // One Event per distinct problem, not one per reconcile.
-  if (reported_invalid_message(previous) != message) {
-    kube::create_event(client_, {.regarding = object_reference(object),
-                                 .type = "Warning",
-                                 .reason = kInvalidReason,
-                                 .note = message.substr(0, 1000),
-                                 .action = "Validate",
-                                 .reporting_instance = options_.reporting_instance});
+  try {
+    status_writer_.write(object, compute_status(input),
+                         Problem{kReasonInvalidSpec, message, "Validate"});
+  } catch (const std::exception& error) {
+    return {.result = ReconcileResult::error, .error = error.what()};
   }
-  update_status(object, compute_status(input));
-  return ReconcileResult::invalid;
+  return {.result = ReconcileResult::invalid};
 }
 
-void Reconciler::apply_children(const std::vector<json>& desired) {
+std::vector<ShardState> Reconciler::shard_states(const std::string& namespace_name,
+                                                 const std::string& name, int replicas,
+                                                 const std::vector<json>* desired) const {
+  const kube::Store& deployments = caches_.children("Deployment");
+  const std::vector<const json*> rendered =
+      desired ? desired_shards(*desired, name, replicas) : std::vector<const json*>{};
+  std::vector<ShardState> shards;
+  for (int shard = 0; shard < replicas; ++shard) {
+    const auto live = deployments.get(namespace_name + "/" + shard_name(name, shard));
+    ShardState state = ShardState::from_deployment(live.value_or(json(nullptr)));
+    const json* wanted = rendered.empty() ? nullptr : rendered[static_cast<std::size_t>(shard)];
+    state.current = live && wanted != nullptr && contains_subset(*live, *wanted);
+    shards.push_back(std::move(state));
+  }
+  return shards;
+}
+
+void Reconciler::apply_children(const std::vector<json>& desired, const std::string& name,
+                                const RolloutPlan& plan) {
+  const auto planned = [&](const std::vector<int>& shards, const std::string& child_name) {
+    return std::any_of(shards.begin(), shards.end(),
+                       [&](int shard) { return shard_name(name, shard) == child_name; });
+  };
   for (const json& child : desired) {
-    const std::string kind = child.at("kind").get<std::string>();
-    const auto live = caches_.children(kind).get(child_key(child));
-    if (live && contains_subset(*live, child)) continue;
-    log_json(logger_, spdlog::level::info, live ? "updating child" : "creating child",
+    if (child.at("kind") != "Deployment") {
+      apply_child(child);
+      continue;
+    }
+    // A shard Deployment: only when the plan takes that shard now.
+    const std::string child_name = child["metadata"].value("name", "");
+    if (!planned(plan.apply, child_name)) continue;
+    if (!planned(plan.apply_unready, child_name)) {
+      apply_child(child);
+      continue;
+    }
+    json marked = child;
+    marked["metadata"]["annotations"][std::string{kAnnotationUnreadyWhenUpdated}] = "true";
+    apply_child(marked);
+  }
+}
+
+void Reconciler::apply_child(const json& child) {
+  const std::string kind = child.at("kind").get<std::string>();
+  const auto live = caches_.children(kind).get(child_key(child));
+  if (live && contains_subset(*live, child)) return;
+  log_json(logger_, spdlog::level::info, live ? "updating child" : "creating child",
+           {{"kind", kind}, {"key", child_key(child)}});
+  const kube::ResourceType type = type_of_kind(kind);
+  json applied;
+  try {
+    applied = client_.apply(type, child, options_.field_manager, true);
+  } catch (const kube::ApiError& error) {
+    if (!error.invalid()) throw;
+  }
+  // Server-side apply merges lists by key, so entries another writer added stay (a hand-edited
+  // Service port becomes a second port, which the server may reject). A merge patch replaces
+  // lists whole and so restores them exactly.
+  if (!contains_subset(applied, child)) {
+    log_json(logger_, spdlog::level::info, "replacing lists another writer changed",
              {{"kind", kind}, {"key", child_key(child)}});
-    const kube::ResourceType type = type_of_kind(kind);
-    json applied;
-    try {
-      applied = client_.apply(type, child, options_.field_manager, true);
-    } catch (const kube::ApiError& error) {
-      if (!error.invalid()) throw;
-    }
-    // Server-side apply merges lists by key, so entries another writer added stay (a hand-edited
-    // Service port becomes a second port, which the server may reject). A merge patch replaces
-    // lists whole and so restores them exactly.
-    if (!contains_subset(applied, child)) {
-      log_json(logger_, spdlog::level::info, "replacing lists another writer changed",
-               {{"kind", kind}, {"key", child_key(child)}});
-      client_.merge_patch(kube::object_path(type, child["metadata"].value("namespace", ""),
-                                            child["metadata"].value("name", "")),
-                          child);
-    }
+    client_.merge_patch(kube::object_path(type, child["metadata"].value("namespace", ""),
+                                          child["metadata"].value("name", "")),
+                        child);
   }
 }
 
@@ -195,21 +242,6 @@ void Reconciler::remove_unwanted(const json& object, const std::vector<json>& de
         if (!error.not_found()) throw;
       }
     }
-  }
-}
-
-void Reconciler::update_status(const json& object, const json& status) {
-  const json previous = object.value("status", json(nullptr));
-  if (previous.is_object() && contains_subset(previous, status)) return;
-  const json metadata = object.at("metadata");
-  try {
-    client_.patch_status(
-        kube::object_path(kube::resources::post2logs(), metadata.value("namespace", ""),
-                          metadata.value("name", "")),
-        status);
-  } catch (const kube::ApiError& error) {
-    // Deleted since the cache saw it: there is no status left to write.
-    if (!error.not_found()) throw;
   }
 }
 

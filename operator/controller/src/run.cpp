@@ -111,11 +111,9 @@ int run(const RunRequest& request) {
 
     Reconciler reconciler(client, caches,
                           {.render = request.options, .reporting_instance = identity}, *logger);
-    Controller controller(queue, reconciler, caches, client, metrics,
-                          {.concurrency = request.concurrency,
-                           .resync_period = request.resync_period,
-                           .reporting_instance = identity},
-                          *logger);
+    Controller controller(
+        queue, reconciler, caches, metrics,
+        {.concurrency = request.concurrency, .resync_period = request.resync_period}, *logger);
     LeaderElector elector(client, {.namespace_name = election_namespace, .identity = identity},
                           *logger);
 

@@ -4,6 +4,8 @@
 #include <ctime>
 #include <string_view>
 
+#include "p2l/names.hpp"
+
 namespace p2l::controller {
 namespace {
 
@@ -35,6 +37,29 @@ json make_condition(const json& previous_status, std::string_view type, bool sta
               {"observedGeneration", generation}};
 }
 
+std::string of(int count, int total) {
+  return std::to_string(count) + " of " + std::to_string(total);
+}
+
+// Why the Post2Log cannot get further on its own, if it cannot: the Stalled reason and message.
+struct Stall {
+  std::string_view reason;
+  std::string message;
+};
+
+std::optional<Stall> find_stall(const StatusInput& input, const std::string& shard_failures) {
+  if (input.invalid_message) {
+    return Stall{kReasonInvalidSpec, "the spec is invalid, the shards keep the last valid one: " +
+                                         *input.invalid_message};
+  }
+  if (input.failure && input.failure->needs_user) {
+    return Stall{kReasonReconcileFailed, "the API server refused a write (retried with backoff): " +
+                                             input.failure->message};
+  }
+  if (!shard_failures.empty()) return Stall{kReasonShardFailing, shard_failures};
+  return std::nullopt;
+}
+
 }  // namespace
 
 std::string rfc3339_now() {
@@ -52,9 +77,15 @@ ShardState ShardState::from_deployment(const json& deployment) {
   state.exists = true;
   state.generation = int_at(deployment, "/metadata/generation"_json_pointer);
   state.observed_generation = int_at(deployment, "/status/observedGeneration"_json_pointer);
+  state.pods = static_cast<int>(int_at(deployment, "/status/replicas"_json_pointer));
   state.ready_replicas = static_cast<int>(int_at(deployment, "/status/readyReplicas"_json_pointer));
   state.updated_replicas =
       static_cast<int>(int_at(deployment, "/status/updatedReplicas"_json_pointer));
+  const json annotations = deployment.contains("metadata")
+                               ? deployment["metadata"].value("annotations", json::object())
+                               : json::object();
+  state.unready_when_updated =
+      annotations.value(std::string{kAnnotationUnreadyWhenUpdated}, "") == "true";
   const json conditions = deployment.contains("status")
                               ? deployment["status"].value("conditions", json::array())
                               : json::array();
@@ -71,71 +102,109 @@ ShardState ShardState::from_deployment(const json& deployment) {
   return state;
 }
 
+bool ShardState::rolled_out() const {
+  return exists && observed_generation >= generation && updated_replicas >= 1 &&
+         pods <= updated_replicas;
+}
+
 json compute_status(const StatusInput& input) {
+  int existing = 0;
   int ready = 0;
-  int rolled_out = 0;
-  std::string failures;
+  int updated = 0;
+  int done = 0;
+  std::string shard_failures;
   for (std::size_t i = 0; i < input.shards.size(); ++i) {
     const ShardState& shard = input.shards[i];
-    if (shard.ready_replicas > 0) ++ready;
-    if (shard.exists && shard.observed_generation >= shard.generation &&
-        shard.updated_replicas > 0) {
-      ++rolled_out;
-    }
+    if (shard.exists) ++existing;
+    if (shard.ready()) ++ready;
+    if (shard.current && shard.rolled_out()) ++updated;
+    if (shard.done()) ++done;
     if (shard.failure) {
-      if (!failures.empty()) failures += "; ";
-      failures += "shard " + std::to_string(i) + ": " + *shard.failure;
+      if (!shard_failures.empty()) shard_failures += "; ";
+      shard_failures += "shard " + std::to_string(i) + ": " + *shard.failure;
     }
   }
   const int desired = input.desired_replicas;
-  const std::string ready_text = std::to_string(ready) + "/" + std::to_string(desired);
   const json& previous = input.previous;
   const auto generation = input.generation;
+  const std::string gen = "generation " + std::to_string(generation);
+  const auto condition = [&](std::string_view type, bool status, std::string_view reason,
+                             const std::string& message) {
+    return make_condition(previous, type, status, reason, message, generation, input.now);
+  };
+
+  const std::optional<Stall> stall = find_stall(input, shard_failures);
+  const bool retrying = input.failure && !input.failure->needs_user;
+  const bool complete = !stall && !retrying && !input.invalid_message && done == desired;
+  const std::string ready_text = of(ready, desired) + " shards ready";
+  const std::string updated_text = of(updated, desired) + " shards run " + gen;
 
   json conditions = json::array();
-  if (input.invalid_reason) {
-    conditions.push_back(make_condition(previous, "ConfigValid", false, *input.invalid_reason,
-                                        input.invalid_message.value_or(""), generation, input.now));
+  conditions.push_back(condition("Ready", complete,
+                                 complete            ? "AllShardsReady"
+                                 : stall             ? stall->reason
+                                 : retrying          ? std::string_view{kReasonReconcileFailed}
+                                 : updated < desired ? "RollingOut"
+                                                     : "ShardsNotReady",
+                                 ready_text + "; " + updated_text));
+
+  if (stall) {
+    conditions.push_back(condition("Stalled", true, stall->reason, stall->message));
+    conditions.push_back(condition("Reconciling", false, stall->reason,
+                                   "stalled: " + updated_text + ", " + ready_text));
   } else {
-    conditions.push_back(make_condition(previous, "ConfigValid", true, "Valid",
-                                        "the spec passed validation", generation, input.now));
-  }
-  const bool all_ready = ready >= desired;
-  conditions.push_back(make_condition(previous, "Ready", all_ready,
-                                      all_ready ? "AllShardsReady" : "ShardsNotReady",
-                                      ready_text + " shards ready", generation, input.now));
-  const bool progressing = !input.invalid_reason && rolled_out < desired;
-  conditions.push_back(make_condition(
-      previous, "Progressing", progressing, progressing ? "RollingOut" : "Stable",
-      progressing
-          ? std::to_string(rolled_out) + "/" + std::to_string(desired) + " shards rolled out"
-          : "every shard runs the current spec",
-      generation, input.now));
-  const bool degraded = !failures.empty();
-  conditions.push_back(
-      make_condition(previous, "Degraded", degraded, degraded ? "ShardFailing" : "AsExpected",
-                     degraded ? failures : "no shard reports a failure", generation, input.now));
-
-  return json{{"observedGeneration", generation},
-              {"replicas", desired},
-              {"readyReplicas", ready},
-              {"ready", ready_text},
-              {"url", input.url},
-              {"conditions", conditions}};
-}
-
-json failed_reconcile_status(const json& previous, const std::string& message,
-                             std::int64_t generation, const std::string& now) {
-  json conditions = json::array();
-  if (previous.is_object() && previous.contains("conditions") &&
-      previous["conditions"].is_array()) {
-    for (const json& condition : previous["conditions"]) {
-      if (condition.value("type", "") != "Degraded") conditions.push_back(condition);
+    conditions.push_back(condition("Stalled", false, "NoFailure",
+                                   "no shard reports a failure and the last write was accepted"));
+    if (complete) {
+      conditions.push_back(
+          condition("Reconciling", false, "Reconciled", updated_text + " and are ready"));
+    } else if (retrying) {
+      conditions.push_back(condition("Reconciling", true, "Retrying",
+                                     "retrying after an error: " + input.failure->message));
+    } else {
+      conditions.push_back(condition("Reconciling", true,
+                                     updated < desired ? "RollingOut" : "WaitingForShards",
+                                     updated_text + ", " + ready_text));
     }
   }
+
   conditions.push_back(
-      make_condition(previous, "Degraded", true, "ReconcileFailed", message, generation, now));
-  return json{{"conditions", conditions}};
+      input.invalid_message
+          ? condition("ConfigValid", false, kReasonInvalidSpec, *input.invalid_message)
+          : condition("ConfigValid", true, "Valid", "the spec passed validation"));
+
+  // Progressing: the rollout itself, for `kubectl describe` readers.
+  if (input.invalid_message) {
+    conditions.push_back(
+        condition("Progressing", false, kReasonInvalidSpec,
+                  "nothing is rolled out while the spec is invalid; " + updated_text));
+  } else if (updated < desired) {
+    std::string message = updated_text;
+    if (input.rolling_shard) {
+      message += "; shard " + std::to_string(*input.rolling_shard) + " is rolling";
+    }
+    conditions.push_back(condition("Progressing", true, "RollingOut", message));
+  } else {
+    conditions.push_back(condition("Progressing", false, "RolloutComplete", updated_text));
+  }
+
+  const bool degraded = input.failure || !shard_failures.empty();
+  conditions.push_back(condition("Degraded", degraded,
+                                 input.failure ? kReasonReconcileFailed
+                                 : degraded    ? kReasonShardFailing
+                                               : "AsExpected",
+                                 input.failure ? input.failure->message
+                                 : degraded    ? shard_failures
+                                               : "no shard reports a failure"));
+
+  return json{{"observedGeneration", generation},
+              {"replicas", existing},
+              {"readyReplicas", ready},
+              {"updatedReplicas", updated},
+              {"ready", std::to_string(ready) + "/" + std::to_string(desired)},
+              {"url", input.url},
+              {"selector", input.selector},
+              {"conditions", conditions}};
 }
 
 }  // namespace p2l::controller

@@ -18,6 +18,10 @@ inline constexpr std::string_view kLabelShard = "post2log.io/shard";
 // Service before its pod goes away.
 inline constexpr std::string_view kLabelServing = "post2log.io/serving";
 inline constexpr std::string_view kAnnotationConfigHash = "post2log.io/fluentd-config-hash";
+// On a shard's Deployment: "true" when the operator last applied it while the shard was not
+// Ready (or created it), so its not being Ready does not hold back the rollout of the others.
+inline constexpr std::string_view kAnnotationUnreadyWhenUpdated =
+    "post2log.io/unready-when-updated";
 
 inline constexpr std::string_view kAppName = "post2log";
 inline constexpr std::string_view kManagerName = "post2log-operator";
@@ -30,6 +34,8 @@ inline constexpr std::string_view kManagerName = "post2log-operator";
 
 // name, instance, managed-by: on every child.
 [[nodiscard]] nlohmann::json instance_labels(std::string_view name);
+// instance_labels as a label selector ("k=v,k=v"): every pod of the Post2Log.
+[[nodiscard]] std::string instance_selector(std::string_view name);
 // instance_labels plus the shard label: on a shard's Deployment and PVCs.
 [[nodiscard]] nlohmann::json shard_labels(std::string_view name, int shard);
 

@@ -14,5 +14,11 @@ inline constexpr std::string_view kFluentdConfigDir = "/fluentd/etc";
 inline constexpr std::string_view kFluentdConfigFile = "fluent.conf";
 inline constexpr std::string_view kFluentdTag = "post2log";
 inline constexpr long kPodUserId = 65532;  // the conventional "nonroot" user
+// A receiver being stopped keeps accepting this long (its preStop sleep) before SIGTERM, so
+// that kube-proxy and ingress controllers have taken its endpoint out of rotation first.
+inline constexpr int kPreStopSeconds = 10;
+// What the receiver is given after SIGTERM to answer the requests in flight
+// (P2L_DRAIN_TIMEOUT); the grace period covers the preStop sleep, this and a margin.
+inline constexpr int kDrainSeconds = 25;
 
 }  // namespace p2l

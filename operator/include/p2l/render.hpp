@@ -18,7 +18,8 @@ struct RenderOptions {
                                           {{"cpu", "100m"}, {"memory", "64Mi"}}};
   ResourceRequirements fluentd_resources{{{"memory", "512Mi"}},
                                          {{"cpu", "100m"}, {"memory", "128Mi"}}};
-  // Long enough for the receiver to finish requests in flight and Fluentd to flush.
+  // Covers the receiver's preStop sleep and drain (kPreStopSeconds + kDrainSeconds) with room
+  // for Fluentd to flush.
   std::int64_t termination_grace_period_seconds = 60;
 
   // post2log-receiver:<project version>.

@@ -1,7 +1,6 @@
 #pragma once
 
 #include <chrono>
-#include <map>
 #include <mutex>
 #include <stop_token>
 #include <string>
@@ -21,16 +20,14 @@ namespace p2l::controller {
 struct ControllerOptions {
   int concurrency = 2;
   std::chrono::seconds resync_period{600};
-  std::string reporting_instance;
 };
 
 // The worker threads that take keys from the queue and reconcile them, and the periodic
-// resync that enqueues every Post2Log. A failed reconcile is retried with the key's backoff
-// and reported, once per distinct error until the key reconciles again, as Degraded=True in
-// the Post2Log's status and a Warning Event.
+// resync that enqueues every Post2Log. The reconciler reports every outcome in the status;
+// the workers only map it to the queue: a failed reconcile is retried with the key's backoff.
 class Controller {
  public:
-  Controller(WorkQueue& queue, Reconciler& reconciler, const Caches& caches, kube::Client& client,
+  Controller(WorkQueue& queue, Reconciler& reconciler, const Caches& caches,
              ControllerMetrics& metrics, ControllerOptions options, spdlog::logger& logger);
   ~Controller();  // stop()
   Controller(const Controller&) = delete;
@@ -44,17 +41,10 @@ class Controller {
  private:
   void work();
   void resync(std::stop_token stop);
-  void report_failure(const std::string& key, const std::exception& error);
-  // Whether `message` is the failure last reported for `key`.
-  bool already_reported(const std::string& key, const std::string& message);
-  void remember_report(const std::string& key, const std::string& message);
-  // Forgets the key's reported failure; true when there was one.
-  bool forget_failure(const std::string& key);
 
   WorkQueue& queue_;
   Reconciler& reconciler_;
   const Caches& caches_;
-  kube::Client& client_;
   ControllerMetrics& metrics_;
   ControllerOptions options_;
   spdlog::logger& logger_;
@@ -63,9 +53,6 @@ class Controller {
   bool started_ = false;
   std::vector<std::jthread> workers_;
   std::jthread resync_thread_;
-
-  std::mutex failures_mutex_;  // guards reported_failures_, shared by the workers
-  std::map<std::string, std::string, std::less<>> reported_failures_;  // key -> Event note
 };
 
 }  // namespace p2l::controller

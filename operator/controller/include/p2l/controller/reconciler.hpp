@@ -1,12 +1,18 @@
 #pragma once
 
+#include <chrono>
+#include <optional>
 #include <string>
+#include <vector>
 
 #include <spdlog/logger.h>
 #include <nlohmann/json.hpp>
 
 #include "p2l/controller/caches.hpp"
 #include "p2l/controller/metrics.hpp"
+#include "p2l/controller/rollout.hpp"
+#include "p2l/controller/status.hpp"
+#include "p2l/controller/status_writer.hpp"
 #include "p2l/kube/client.hpp"
 #include "p2l/render.hpp"
 
@@ -18,34 +24,51 @@ struct ReconcilerOptions {
   std::string reporting_instance;  // the Events' reportingInstance
 };
 
+// What one reconcile came to; the controller maps it to the queue.
+struct ReconcileOutcome {
+  ReconcileResult result = ReconcileResult::success;
+  std::string error;  // result == error: what failed
+};
+
 // Brings one Post2Log's children and status in line with its spec. Level-based: it reads the
 // current state from the caches only, so running it again changes nothing, and it writes only
-// what differs (an object that already holds every desired field is not applied again).
+// what differs (an object that already holds every desired field is not applied again). Shard
+// Deployments follow plan_rollout, one shard down at a time. Every outcome, failures included,
+// ends in a status write (through the StatusWriter) for the current generation.
 class Reconciler {
  public:
   Reconciler(kube::Client& client, const Caches& caches, ReconcilerOptions options,
              spdlog::logger& logger);
 
-  // Throws kube::KubeError (or another exception) when a request failed; the caller retries.
-  ReconcileResult reconcile(const std::string& key);
+  // Does not throw for API failures: they come back as an error outcome, after the status
+  // says so.
+  ReconcileOutcome reconcile(const std::string& key);
 
  private:
-  ReconcileResult report_invalid(const nlohmann::json& object, const std::string& message);
-  void apply_children(const std::vector<nlohmann::json>& desired);
+  ReconcileOutcome report_invalid(const nlohmann::json& object, const std::string& message);
+  // Applies what differs; the shard Deployments only as `plan` says.
+  void apply_children(const std::vector<nlohmann::json>& desired, const std::string& name,
+                      const RolloutPlan& plan);
+  void apply_child(const nlohmann::json& child);
   void remove_unwanted(const nlohmann::json& object, const std::vector<nlohmann::json>& desired);
-  void update_status(const nlohmann::json& object, const nlohmann::json& status);
+  // One state per desired shard; `current` compares with `desired` when it is given.
+  std::vector<ShardState> shard_states(const std::string& namespace_name, const std::string& name,
+                                       int replicas,
+                                       const std::vector<nlohmann::json>* desired) const;
 
   kube::Client& client_;
   const Caches& caches_;
   ReconcilerOptions options_;
   spdlog::logger& logger_;
+  StatusWriter status_writer_;
 };
 
 // Post2Log status URL: http://NAME.NAMESPACE.svc:PORT/ENDPOINT.
 [[nodiscard]] std::string service_url(const std::string& name, const std::string& namespace_name,
                                       int port, const std::string& endpoint);
 
-// The Event's `regarding` for a Post2Log object.
-[[nodiscard]] nlohmann::json object_reference(const nlohmann::json& object);
+// Whether retrying alone cannot fix `error`: the API server refused the request for what it
+// is (forbidden, invalid, over a quota, denied by a webhook), rather than failing to serve it.
+[[nodiscard]] bool refused_for_good(const std::exception& error);
 
 }  // namespace p2l::controller
