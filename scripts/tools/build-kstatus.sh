@@ -3,7 +3,7 @@
 # kstatus.Compute on objects read from stdin) into a cache outside the work
 # tree, once per pinned version:
 #
-#   ${P2L_CACHE_DIR:-/var/cache/post2log}/kstatus-<cli-utils version>/kstatus
+#   ${P2L_CACHE_DIR:-/var/cache/post2log}/kstatus-<cli-utils version>-<source hash>/kstatus
 #
 # The last line on stdout is the binary's path. Environment: P2L_CACHE_DIR,
 # P2L_GO (go command, default go on PATH, else /usr/local/go/bin/go).
@@ -16,7 +16,9 @@ module_dir=$(cd "${script_dir}/../../tools/kstatus" && pwd)
 
 version=$(awk '$1 == "sigs.k8s.io/cli-utils" { print $2 }' "${module_dir}/go.mod")
 [[ -n "${version}" ]] || die "tools/kstatus/go.mod does not require sigs.k8s.io/cli-utils"
-out="${P2L_CACHE_DIR:-/var/cache/post2log}/kstatus-${version}/kstatus"
+# The source's hash in the path: a changed checker is built again.
+source_hash=$(cat "${module_dir}"/main.go "${module_dir}"/go.mod "${module_dir}"/go.sum | sha256sum | cut -c1-12)
+out="${P2L_CACHE_DIR:-/var/cache/post2log}/kstatus-${version}-${source_hash}/kstatus"
 if [[ -x "${out}" ]]; then
   echo "${out}"
   exit 0

@@ -159,17 +159,8 @@ columns() {
 }
 check "kubectl get post2logs shows READY ENDPOINT PORT AGE" eventually 20 columns
 
-# Stands in for the kubelet: the shard's pod reports Ready.
-make_pods_ready() {
-  local pod
-  for pod in $(k get pods -l app.kubernetes.io/instance=demo -o name); do
-    k patch "$pod" --subresource=status --type=merge -p \
-      '{"status":{"phase":"Running","conditions":[{"type":"PodScheduled","status":"True"},{"type":"Initialized","status":"True"},{"type":"ContainersReady","status":"True"},{"type":"Ready","status":"True"}]}}' \
-      >/dev/null || return 1
-  done
-}
 ready_one() {
-  make_pods_ready >/dev/null 2>&1
+  make_pods_ready "$ns" app.kubernetes.io/instance=demo >/dev/null 2>&1
   condition_is Ready True && jsonpath_is post2log demo '{.status.ready}' 1/1 &&
     k get p2l demo | grep -q ' 1/1 '
 }

@@ -17,6 +17,7 @@ import (
 	"os"
 
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
+	utiljson "k8s.io/apimachinery/pkg/util/json"
 	"sigs.k8s.io/cli-utils/pkg/kstatus/status"
 )
 
@@ -24,10 +25,15 @@ func main() {
 	decoder := json.NewDecoder(os.Stdin)
 	count := 0
 	for {
-		var object map[string]interface{}
-		err := decoder.Decode(&object)
+		var raw json.RawMessage
+		err := decoder.Decode(&raw)
 		if err == io.EOF {
 			break
+		}
+		// Kubernetes' own decoding: integers become int64, as the API machinery expects.
+		var object map[string]interface{}
+		if err == nil {
+			err = utiljson.Unmarshal(raw, &object)
 		}
 		if err != nil {
 			fmt.Fprintf(os.Stderr, "kstatus: reading JSON: %v\n", err)
