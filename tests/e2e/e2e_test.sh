@@ -10,6 +10,9 @@
 #   - scale 2 -> 1: shard 1's Deployment goes, its PVC stays (READY 1/1);
 #   - the operator pod killed while the CR changes (back to 2 replicas, 2 workers):
 #     a new operator converges it, shard 1 comes back on its kept PVC (READY 2/2);
+#   - three shards rolled to a new pod template under a steady 20 POSTs/s: never
+#     fewer than 2 ready endpoints, at least 99% answered 200 without a retry, every
+#     acknowledged record on disk exactly once;
 #   - the Post2Log deleted: everything it owned goes (garbage collection).
 # Every Post2Log here sets fluentd.enabled: false: the Fluentd image cannot be built
 # on these machines (no RubyGems, no registry), so the pods run the receiver alone.
@@ -324,6 +327,93 @@ check "the operator's container restarts and becomes ready" wait_until 180 resta
 check "the change reaches both shards' Deployments" wait_until 120 receiver_env_is P2L_LOGLEVEL warning
 check "${shards} converges again with READY 2/2" wait_until 300 converged "${ns}" "${shards}" 2/2
 kubectl get post2logs -A | tee "${logs}/get-5.txt"
+
+# ------------------------------------------------------------------ rollout under load
+# Three shards take POSTs at a steady 20 requests/s while a pod-template change
+# rolls them. The local cluster runs without the Fluentd sidecar, so the change
+# is logLevel (an outputConfig change rolls the pods through the same path: both
+# change the pod template). A client that never retries counts every answer; a
+# watcher samples the Service's ready endpoints twice a second.
+progress "a rollout of 3 shards under load"
+rolling=rolling
+apply_rolling() {
+  kubectl -n "${ns}" apply -f - <<EOF
+apiVersion: post2log.io/v1alpha1
+kind: Post2Log
+metadata:
+  name: ${rolling}
+spec:
+  replicas: 3
+  logLevel: info
+  fluentd:
+    enabled: false   # the Fluentd image cannot be built on these machines
+EOF
+}
+check "kubectl apply a three-shard Post2Log" run rolling.log apply_rolling
+check "${rolling} becomes Ready with READY 3/3" wait_until 300 converged "${ns}" "${rolling}" 3/3
+rolling_ip=$(kubectl -n "${ns}" get svc "${rolling}" -o jsonpath='{.spec.clusterIP}')
+check "POST through ${rolling}'s ClusterIP" post_retry "http://${rolling_ip}:80/postback?id=warmup"
+ready_endpoints() {
+  kubectl -n "${ns}" get endpointslices -l "kubernetes.io/service-name=${rolling}" -o json |
+    jq '[.items[].endpoints[]? | select(.conditions.ready == true)] | length'
+}
+# load FILE: 20 POSTs a second, no retries, "id code" per request, until FILE.stop exists.
+load() {
+  local i=0 code
+  while [[ ! -e "$1.stop" ]]; do
+    code=$(curl -s -o /dev/null -w '%{http_code}' --max-time 5 -X POST \
+      "http://${rolling_ip}:80/postback?id=load-${i}" -H 'Content-Type: application/json' -d '{"load":true}') || true
+    echo "load-${i} ${code}" >>"$1"
+    i=$((i + 1))
+    sleep 0.05
+  done
+}
+watch_endpoints() {  # watch_endpoints FILE: one count per line, until FILE.stop exists
+  while [[ ! -e "$1.stop" ]]; do ready_endpoints >>"$1" 2>/dev/null || echo error >>"$1"; sleep 0.5; done
+}
+rm -f "${logs}/load.txt"* "${logs}/endpoints.txt"*
+load "${logs}/load.txt" & load_pid=$!
+watch_endpoints "${logs}/endpoints.txt" & watch_pid=$!
+sleep 3
+t_roll=${SECONDS}
+check "kubectl patch logLevel: warning (a new pod template)" \
+  run rolling-change.log kubectl -n "${ns}" patch post2log "${rolling}" --type merge -p '{"spec":{"logLevel":"warning"}}'
+rolled() {
+  converged "${ns}" "${rolling}" 3/3 &&
+    [[ "$(kubectl -n "${ns}" get post2log "${rolling}" -o jsonpath='{.status.updatedReplicas}')" == 3 ]]
+}
+check "every shard rolled and Ready again (READY 3/3, UPDATED 3)" wait_until 400 rolled
+roll_seconds=$((SECONDS - t_roll))
+sleep 3
+touch "${logs}/load.txt.stop" "${logs}/endpoints.txt.stop"
+wait "${load_pid}" "${watch_pid}" || true
+total=$(wc -l <"${logs}/load.txt")
+failures=$(awk '$2 != 200' "${logs}/load.txt" | wc -l)
+min_ready=$(grep -v error "${logs}/endpoints.txt" | sort -n | head -n 1)
+echo "   rollout of 3 shards: ${roll_seconds} s; ${total} POSTs, ${failures} not answered 200 (no retries); fewest ready endpoints seen: ${min_ready}"
+check "the rollout ran long enough to be measured (at least 200 POSTs)" test "${total}" -ge 200
+check "at no moment fewer than 2 of 3 shards ready in the Service" test "${min_ready:-0}" -ge 2
+check "at least 99% of the POSTs succeeded without a retry (${failures} of ${total} did not)" \
+  test $((failures * 100)) -le "${total}"
+rolling_records() {
+  local d p
+  for d in "${rolling}-0" "${rolling}-1" "${rolling}-2"; do
+    p=$(pod_of "${ns}" "${d}")
+    [[ -n "${p}" ]] || { echo "no running pod of ${d}"; return 1; }
+    records "${ns}" "${p}" | jq -r 'select(.id != null) | .id' || return 1
+  done
+}
+none_lost() {
+  rolling_records | sort >"${logs}/rolling-records.txt" || return 1
+  awk '$2 == 200 { print $1 }' "${logs}/load.txt" | sort >"${logs}/acknowledged.txt"
+  local lost dup
+  lost=$(comm -23 "${logs}/acknowledged.txt" "${logs}/rolling-records.txt" | wc -l)
+  dup=$(uniq -d "${logs}/rolling-records.txt" | wc -l)
+  echo "   $(wc -l <"${logs}/acknowledged.txt") acknowledged, ${lost} missing, ${dup} found twice"
+  [[ "${lost}" == 0 && "${dup}" == 0 ]]
+}
+check "every acknowledged record is in the shards' files, once" none_lost
+check "kubectl delete post2log ${rolling}" run rolling-delete.log kubectl -n "${ns}" delete post2log "${rolling}" --wait=true --timeout=60s
 
 # ------------------------------------------------------------------ delete
 progress "the Post2Log deleted: garbage collection"
