@@ -174,21 +174,22 @@ check "the record is in ${pod}:/data/logs/post2log-1.log" sample_record
 # ------------------------------------------------------------------ two shards
 progress "a Post2Log with 2 replicas and nodePort ${node_port} in namespace ${ns}"
 kubectl create namespace "${ns}" >/dev/null
-apply_shards() {
+# apply_post2log NAME REPLICAS [SPEC LINE]: a receiver-only Post2Log in ${ns}.
+apply_post2log() {
   kubectl -n "${ns}" apply -f - <<EOF
 apiVersion: post2log.io/v1alpha1
 kind: Post2Log
 metadata:
-  name: ${shards}
+  name: $1
 spec:
-  replicas: 2
-  nodePort: ${node_port}
+  replicas: $2
   logLevel: info
+  ${3:-}
   fluentd:
     enabled: false   # the Fluentd image cannot be built on these machines
 EOF
 }
-check "kubectl apply the two-shard Post2Log" run shards.log apply_shards
+check "kubectl apply the two-shard Post2Log" run shards.log apply_post2log "${shards}" 2 "nodePort: ${node_port}"
 check "${shards} becomes Ready with READY 2/2" wait_until 240 converged "${ns}" "${shards}" 2/2
 kubectl get post2logs -A | tee "${logs}/get-2.txt"
 children() {
@@ -336,20 +337,7 @@ kubectl get post2logs -A | tee "${logs}/get-5.txt"
 # watcher samples the Service's ready endpoints twice a second.
 progress "a rollout of 3 shards under load"
 rolling=rolling
-apply_rolling() {
-  kubectl -n "${ns}" apply -f - <<EOF
-apiVersion: post2log.io/v1alpha1
-kind: Post2Log
-metadata:
-  name: ${rolling}
-spec:
-  replicas: 3
-  logLevel: info
-  fluentd:
-    enabled: false   # the Fluentd image cannot be built on these machines
-EOF
-}
-check "kubectl apply a three-shard Post2Log" run rolling.log apply_rolling
+check "kubectl apply a three-shard Post2Log" run rolling.log apply_post2log "${rolling}" 3
 check "${rolling} becomes Ready with READY 3/3" wait_until 300 converged "${ns}" "${rolling}" 3/3
 rolling_ip=$(kubectl -n "${ns}" get svc "${rolling}" -o jsonpath='{.spec.clusterIP}')
 check "POST through ${rolling}'s ClusterIP" post_retry "http://${rolling_ip}:80/postback?id=warmup"
