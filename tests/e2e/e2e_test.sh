@@ -32,6 +32,7 @@ logs="${dir}.logs"
 cache_dir="${P2L_CACHE_DIR:-/var/cache/post2log}"
 archives="${P2L_IMAGE_ARCHIVES:-${cache_dir}/images/archives}"
 ns=e2e
+sample_ns=e2e-sample
 shards=shards
 node_port=30981
 t_start=${SECONDS}
@@ -46,9 +47,22 @@ if [[ -e "${dir}/.post2log-cluster" ]]; then
   echo "== taking down the cluster an interrupted run left in ${dir}"
   "${root}/scripts/cluster/down.sh" "${dir}" --remove >/dev/null 2>&1 || true
 fi
+# One cluster runs on a machine at a time (bridge p2l0). When it is the demo's
+# (scripts/cluster-demo.sh), the test runs on it, in namespaces of its own that it
+# removes at the end, and leaves the cluster up; another cluster is an error.
+demo_env="${P2L_DEMO_DIR:-/var/tmp/post2log}/cluster/env"
+reusing=0
 if ip link show p2l0 >/dev/null 2>&1; then
-  echo "FAIL: the bridge p2l0 exists: another cluster runs on this machine" >&2
-  echo "      (scripts/cluster-demo.sh --down, or scripts/cluster/down.sh ITS_DIR)" >&2
+  if [[ -r "${demo_env}" ]]; then
+    reusing=1
+  else
+    echo "FAIL: the bridge p2l0 exists: a cluster that is not the demo's runs on this machine" >&2
+    echo "      (scripts/cluster/down.sh ITS_DIR takes it down)" >&2
+    echo "0 passed, 1 failed"
+    exit 1
+  fi
+elif [[ "${P2L_E2E_REQUIRE_DEMO:-0}" == 1 ]]; then
+  echo "FAIL: P2L_E2E_REQUIRE_DEMO=1 but no demo cluster runs (scripts/cluster-demo.sh starts one)" >&2
   echo "0 passed, 1 failed"
   exit 1
 fi
@@ -58,7 +72,7 @@ mkdir -p "${logs}"
 progress() { printf '== %s (%d s)\n' "$*" "$((SECONDS - t_start))"; }
 
 diagnostics() {
-  ((cluster_up)) || return 0
+  ((cluster_up || reusing)) || return 0
   echo "----- diagnostics -----"
   kubectl get post2logs,deploy,rs,pods,pvc,svc,cm -A -o wide 2>&1 | grep -v -E '^kube-system' || true
   echo "----- operator log (last 60 lines) -----"
@@ -87,6 +101,9 @@ run() {
 cluster_up=0
 finish() {
   local rc=$?
+  if ((reusing)); then
+    kubectl delete namespace "${ns}" "${sample_ns}" --ignore-not-found --wait=false >/dev/null 2>&1 || true
+  fi
   if ((cluster_up)); then
     cp -r "${dir}/logs" "${logs}/cluster" 2>/dev/null || true
     "${root}/scripts/cluster/down.sh" "${dir}" --remove >"${logs}/down.log" 2>&1 || {
@@ -107,13 +124,27 @@ run kube-binaries.log nice -n 10 "${root}/scripts/kube/build-binaries.sh" \
   || give_up "building the Kubernetes binaries"
 run images.log "${root}/scripts/images/build.sh" --export "${archives}" || give_up "building the images"
 
-progress "starting the cluster in ${dir}"
-rm -rf "${dir}"   # no cluster in it (see above); up.sh wants a new or its own directory
-cluster_up=1
-run up.log env P2L_IMAGE_ARCHIVES="${archives}" "${root}/scripts/cluster/up.sh" "${dir}" \
-  || give_up "up.sh"
-# shellcheck disable=SC1091
-source "${dir}/env"
+if ((reusing)); then
+  progress "using the demo's running cluster (${demo_env}); namespaces ${ns} and ${sample_ns}"
+  # shellcheck disable=SC1090
+  source "${demo_env}"
+  kubectl delete namespace "${ns}" "${sample_ns}" --ignore-not-found --wait=true --timeout=120s >/dev/null 2>&1 || true
+  import_images() {
+    local f
+    for f in "${archives}"/*.tar; do
+      ctr --address "${P2L_CONTAINERD_ADDRESS}" -n k8s.io images import "${f}" || return 1
+    done
+  }
+  run images-import.log import_images || give_up "importing the images into the running cluster"
+else
+  progress "starting the cluster in ${dir}"
+  rm -rf "${dir}"   # no cluster in it (see above); up.sh wants a new or its own directory
+  cluster_up=1
+  run up.log env P2L_IMAGE_ARCHIVES="${archives}" "${root}/scripts/cluster/up.sh" "${dir}" \
+    || give_up "up.sh"
+  # shellcheck disable=SC1091
+  source "${dir}/env"
+fi
 
 # ------------------------------------------------------------------ helpers
 
@@ -147,23 +178,29 @@ gone() { [[ -z "$(kubectl "$@" --ignore-not-found -o name 2>/dev/null)" ]]; }
 # ------------------------------------------------------------------ the operator
 progress "installing the operator"
 check "kubectl apply -k manifests/" run install.log kubectl apply -k "${root}/manifests/"
+if ((reusing)); then
+  # The running operator may be an older build: start the one just imported.
+  check "the operator restarted on the imported image" \
+    run operator-restart.log kubectl -n post2log-system rollout restart deploy/post2log-operator
+fi
 check "the operator Deployment becomes available" \
   run operator-rollout.log kubectl -n post2log-system rollout status deploy/post2log-operator --timeout=180s
 check "the CRD is established" \
   run crd.log kubectl wait --for=condition=Established crd/post2logs.post2log.io --timeout=60s
 
 # ------------------------------------------------------------------ the sample
-progress "the sample manifests/samples/local-cluster.yaml"
+progress "the sample manifests/samples/local-cluster.yaml in namespace ${sample_ns}"
+kubectl create namespace "${sample_ns}" >/dev/null
 check "kubectl apply -f manifests/samples/local-cluster.yaml" \
-  run sample.log kubectl -n default apply -f "${root}/manifests/samples/local-cluster.yaml"
-check "postbacks becomes Ready with READY 1/1" wait_until 180 converged default postbacks 1/1
-kubectl get post2logs -n default | tee "${logs}/get-1.txt"
-svc_ip=$(kubectl -n default get svc postbacks -o jsonpath='{.spec.clusterIP}')
+  run sample.log kubectl -n "${sample_ns}" apply -f "${root}/manifests/samples/local-cluster.yaml"
+check "postbacks becomes Ready with READY 1/1" wait_until 180 converged "${sample_ns}" postbacks 1/1
+kubectl get post2logs -n "${sample_ns}" | tee "${logs}/get-1.txt"
+svc_ip=$(kubectl -n "${sample_ns}" get svc postbacks -o jsonpath='{.spec.clusterIP}')
 check "POST through the ClusterIP ${svc_ip}:80" post_retry "http://${svc_ip}:80/postback?p1=v1&p2=v2"
-pod=$(pod_of default postbacks-0)
+pod=$(pod_of "${sample_ns}" postbacks-0)
 sample_record() {
   local line
-  line=$(kubectl -n default exec "${pod}" -- cat /data/logs/post2log-1.log | grep '"p1":"v1"' | tail -n 1)
+  line=$(kubectl -n "${sample_ns}" exec "${pod}" -- cat /data/logs/post2log-1.log | grep '"p1":"v1"' | tail -n 1)
   echo "${line}"
   jq -e --arg h "${pod#postbacks-0-}" --arg n "${P2L_NODE_NAME}" \
     '.p2 == "v2" and .e2e == true and ._path == "/postback" and ._workerPodHash == $h and ._nodeName == $n' \
@@ -306,7 +343,7 @@ shard1_kept() {
 }
 check "shard 1 is back on its kept PVC: its earlier records are still there" shard1_kept
 check "POST through the NodePort after the restart" post_retry "http://${P2L_NODE_IP}:${node_port}/postback?id=after-restart"
-check "postbacks still shows READY 1/1" converged default postbacks 1/1
+check "postbacks still shows READY 1/1" converged "${sample_ns}" postbacks 1/1
 new_op=$(ready_operator_pods | head -n 1)
 holder() { kubectl -n post2log-system get lease post2log-operator -o jsonpath='{.spec.holderIdentity}'; }
 holds_lease() { [[ -n "${new_op}" && "$(holder)" == "${new_op}"* ]]; }
@@ -414,20 +451,28 @@ nothing_owned() {
 check "every child of ${shards} goes (Deployments, pods, Service, PVCs)" wait_until 180 nothing_owned
 check "kubectl get post2logs no longer lists ${shards}" \
   bash -c "! kubectl get post2logs -A --no-headers | grep -q '${shards}'"
-check "the sample is untouched (READY 1/1)" converged default postbacks 1/1
+check "the sample is untouched (READY 1/1)" converged "${sample_ns}" postbacks 1/1
 
 # ------------------------------------------------------------------ down
-progress "taking the cluster down"
 kubectl -n post2log-system logs deploy/post2log-operator >"${logs}/operator.log" 2>&1 || true
-cp -r "${dir}/logs" "${logs}/cluster" 2>/dev/null || true
-cluster_up=0
-check "down.sh succeeds" run down.log "${root}/scripts/cluster/down.sh" "${dir}" --remove
-no_process() { ! pgrep -f -- "${dir}/" >/dev/null; }
-check "no process of the cluster is left" no_process
-check "no mount under the cluster directory is left" bash -c "! grep -q ' ${dir}/' /proc/mounts"
-check "the bridge is gone" bash -c "! ip link show p2l0 >/dev/null 2>&1"
-check "the cluster directory is gone" test ! -e "${dir}"
-check "net.ipv4.ip_forward is 0" test "$(cat /proc/sys/net/ipv4/ip_forward)" = 0
+if ((reusing)); then
+  progress "removing the test's namespaces; the demo's cluster stays up"
+  check "kubectl delete namespace ${ns} ${sample_ns}" \
+    run namespaces-delete.log kubectl delete namespace "${ns}" "${sample_ns}" --wait=true --timeout=180s
+  check "the demo's operator is running" \
+    run operator-after.log kubectl -n post2log-system rollout status deploy/post2log-operator --timeout=60s
+else
+  progress "taking the cluster down"
+  cp -r "${dir}/logs" "${logs}/cluster" 2>/dev/null || true
+  cluster_up=0
+  check "down.sh succeeds" run down.log "${root}/scripts/cluster/down.sh" "${dir}" --remove
+  no_process() { ! pgrep -f -- "${dir}/" >/dev/null; }
+  check "no process of the cluster is left" no_process
+  check "no mount under the cluster directory is left" bash -c "! grep -q ' ${dir}/' /proc/mounts"
+  check "the bridge is gone" bash -c "! ip link show p2l0 >/dev/null 2>&1"
+  check "the cluster directory is gone" test ! -e "${dir}"
+  check "net.ipv4.ip_forward is 0" test "$(cat /proc/sys/net/ipv4/ip_forward)" = 0
+fi
 
 progress "done; logs in ${logs}"
 summary
