@@ -13,7 +13,6 @@ namespace http = beast::http;
 
 namespace {
 
-constexpr std::size_t kHeaderLimit = 16 * 1024;
 constexpr std::string_view kContinue = "HTTP/1.1 100 Continue\r\n\r\n";
 
 }  // namespace
@@ -99,6 +98,12 @@ void HttpSession::on_header(beast::error_code error) {
     return;
   }
   const auto& header = parser_->get();
+  // RFC 9112 6.3: a request whose transfer coding does not end in chunked has no knowable
+  // length; reading on would take its body for the next request.
+  if (header.find(http::field::transfer_encoding) != header.end() && !parser_->chunked()) {
+    reject(400, "Transfer-Encoding must end with chunked", "transfer coding not chunked");
+    return;
+  }
   if (beast::iequals(header[http::field::expect], "100-continue")) {
     asio::async_write(socket_, asio::buffer(kContinue.data(), kContinue.size()),
                       [self = shared_from_this()](beast::error_code write_error, std::size_t) {
@@ -153,7 +158,7 @@ void HttpSession::on_body(beast::error_code error) {
        .body = {request.body().data(), request.body().size()},
        .keep_alive = keep_alive},
       response_scratch_);
-  send(response.bytes, !keep_alive);
+  send(response.bytes, keep_alive ? After::read_next : After::close);
 }
 
 void HttpSession::on_read_error(beast::error_code error) {
@@ -165,6 +170,9 @@ void HttpSession::on_read_error(beast::error_code error) {
   } else if (error == http::error::header_limit) {
     status = 431;
     message = "request header is larger than the limit";
+  } else if (error == http::error::buffer_overflow) {
+    status = 400;
+    message = "a chunk-size line or trailer is larger than the limit";
   } else if (error.category() == beast::error_code(http::error::end_of_stream).category() &&
              error != http::error::end_of_stream && error != http::error::partial_message) {
     status = 400;
@@ -179,27 +187,58 @@ void HttpSession::on_read_error(beast::error_code error) {
   }
   // Rejected before its header was complete: time the rejection alone.
   if (!parser_->is_header_done()) request_started_ = std::chrono::steady_clock::now();
-  log_event(worker_.logger(), spdlog::level::debug, "request rejected",
-            {{"status", status}, {"reason", error.message()}});
-  send(worker_.handler().reject(status, message, response_scratch_).bytes, true);
+  reject(status, message, error.message());
 }
 
-void HttpSession::send(std::string_view response, bool close_after) {
+void HttpSession::reject(int status, std::string_view message, std::string_view reason) {
+  log_event(worker_.logger(), spdlog::level::debug, "request rejected",
+            {{"status", status}, {"reason", reason}});
+  send(worker_.handler().reject(status, message, response_scratch_).bytes, After::linger);
+}
+
+void HttpSession::send(std::string_view response, After after) {
   // The deadline armed when the header arrived (or for the header read, when
   // it failed) still applies: a client that stops reading cannot hold us.
   asio::async_write(socket_, asio::buffer(response.data(), response.size()),
-                    [self = shared_from_this(), close_after](beast::error_code error, std::size_t) {
-                      self->on_sent(error, close_after);
+                    [self = shared_from_this(), after](beast::error_code error, std::size_t) {
+                      self->on_sent(error, after);
                     });
 }
 
-void HttpSession::on_sent(beast::error_code error, bool close_after) {
+void HttpSession::on_sent(beast::error_code error, After after) {
   worker_.metrics().latency.observe(std::chrono::steady_clock::now() - request_started_);
-  if (error || close_after || stopping_) {
+  if (!error && after == After::linger) {
+    linger_close();
+    return;
+  }
+  if (error || after == After::close || stopping_) {
     close();
     return;
   }
   read_header();
+}
+
+void HttpSession::linger_close() {
+  beast::error_code ignored;
+  socket_.shutdown(asio::ip::tcp::socket::shutdown_send, ignored);
+  set_deadline(kLingerTime);
+  // The request is over: its parser's arena is free to take what is drained.
+  parser_.reset();
+  arena_.release();
+  drain(kLingerBytes);
+}
+
+void HttpSession::drain(std::size_t budget) {
+  socket_.async_read_some(
+      asio::buffer(arena_storage_.data(), arena_storage_.size()),
+      [self = shared_from_this(), budget](beast::error_code error, std::size_t read) {
+        // The client's end (or an error, or the watchdog's close) ends the drain.
+        if (error || read >= budget) {
+          self->close();
+          return;
+        }
+        self->drain(budget - read);
+      });
 }
 
 void HttpSession::close() {

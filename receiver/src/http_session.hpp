@@ -44,13 +44,28 @@ class HttpSession : public std::enable_shared_from_this<HttpSession> {
   using Body = boost::beast::http::basic_string_body<char, std::char_traits<char>, Allocator>;
   using Parser = boost::beast::http::request_parser<Body, Allocator>;
 
+  static constexpr std::size_t kHeaderLimit = 16 * 1024;
+  // Room for the largest header plus what one read brings with it.
+  static constexpr std::size_t kReadBufferLimit = 4 * kHeaderLimit;
+  // What a lingering close reads at most, and for how long.
+  static constexpr std::size_t kLingerBytes = 8 * 1024 * 1024;
+  static constexpr std::chrono::seconds kLingerTime{5};
+
   void read_header();
   void on_header(boost::beast::error_code error);
   void read_body();
   void on_body(boost::beast::error_code error);
   void on_read_error(boost::beast::error_code error);
-  void send(std::string_view response, bool close_after);
-  void on_sent(boost::beast::error_code error, bool close_after);
+  // Answers `status` with a JSON error and closes the connection the lingering way.
+  void reject(int status, std::string_view message, std::string_view reason);
+  enum class After { read_next, close, linger };
+  void send(std::string_view response, After after);
+  void on_sent(boost::beast::error_code error, After after);
+  // After refusing a request whose body may still be on its way: stop sending, then read and
+  // drop what the client still sends (bounded in bytes and time) before closing, so the
+  // client reads the refusal instead of a connection reset.
+  void linger_close();
+  void drain(std::size_t budget);
   void close();
   // The connection must have made its next step by now + `limit`.
   void set_deadline(std::chrono::steady_clock::duration limit);
@@ -60,7 +75,9 @@ class HttpSession : public std::enable_shared_from_this<HttpSession> {
   boost::asio::steady_timer watchdog_;
   std::chrono::steady_clock::time_point deadline_;
   Worker& worker_;
-  boost::beast::flat_buffer buffer_;
+  // Bounded: a chunk-size line or a trailer that never ends fills it and is refused, instead
+  // of growing it without end (Beast 1.74's parser does not limit either itself).
+  boost::beast::flat_buffer buffer_{kReadBufferLimit};
   std::array<std::byte, 8192> arena_storage_;
   std::pmr::monotonic_buffer_resource arena_{arena_storage_.data(), arena_storage_.size()};
   std::optional<Parser> parser_;  // after arena_: destroyed before it

@@ -68,6 +68,12 @@ HttpReply HttpConnection::read_reply() {
   return reply;
 }
 
+bool HttpConnection::readable(std::chrono::milliseconds timeout) {
+  if (state_->buffer.size() > 0) return true;
+  pollfd descriptor{state_->socket.native_handle(), POLLIN, 0};
+  return ::poll(&descriptor, 1, static_cast<int>(timeout.count())) > 0;
+}
+
 bool HttpConnection::closed_by_server(std::chrono::milliseconds timeout) {
   pollfd descriptor{state_->socket.native_handle(), POLLIN, 0};
   if (::poll(&descriptor, 1, static_cast<int>(timeout.count())) <= 0) return false;

@@ -37,6 +37,8 @@ class HttpConnection {
   void send_raw(std::string_view bytes);
   // Reads one response.
   HttpReply read_reply();
+  // True when the server has sent something (or closed) within `timeout`.
+  bool readable(std::chrono::milliseconds timeout);
   // True when the server closes the connection within `timeout`.
   bool closed_by_server(std::chrono::milliseconds timeout);
 
