@@ -70,4 +70,23 @@ void attach_lines(std::vector<FieldError>& errors, const LineMap& lines) {
   }
 }
 
+std::string summarize(const std::vector<FieldError>& errors, std::size_t max_errors,
+                      std::size_t max_length) {
+  std::string message;
+  const std::size_t shown = std::min(errors.size(), max_errors);
+  for (std::size_t i = 0; i < shown; ++i) {
+    if (!message.empty()) message += "; ";
+    message += describe(errors[i]);
+  }
+  if (errors.size() > shown) {
+    message += "; and " + std::to_string(errors.size() - shown) + " more";
+  }
+  if (message.size() > max_length) {
+    constexpr std::string_view kCut = " ...";
+    message.resize(max_length - kCut.size());
+    message += kCut;
+  }
+  return message;
+}
+
 }  // namespace p2l

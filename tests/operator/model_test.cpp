@@ -338,5 +338,29 @@ TEST(Quantity, FollowsKubernetesSyntax) {
   }
 }
 
+TEST(Model, ManyErrorsAreSummarizedInABoundedMessage) {
+  // A 64 KiB outputConfig of "</x>" lines once gave 13,001 errors, all copied into the status.
+  std::vector<FieldError> errors;
+  for (int i = 1; i <= 13001; ++i) {
+    errors.push_back({.path = "spec.fluentd.outputConfig",
+                      .message = "line " + std::to_string(i) + ": </x> closes nothing"});
+  }
+  const std::string message = summarize(errors);
+  EXPECT_EQ(message.rfind("spec.fluentd.outputConfig: line 1: </x> closes nothing; ", 0), 0U);
+  EXPECT_NE(message.find("line 5:"), std::string::npos);
+  EXPECT_EQ(message.find("line 6:"), std::string::npos);
+  EXPECT_NE(message.find("; and 12996 more"), std::string::npos) << message;
+  EXPECT_LE(message.size(), 2048U);
+
+  const std::vector<FieldError> long_one{{.path = "spec", .message = std::string(5000, 'x')}};
+  const std::string cut = summarize(long_one);
+  EXPECT_EQ(cut.size(), 2048U);
+  EXPECT_EQ(cut.substr(cut.size() - 4), " ...");
+
+  EXPECT_EQ(summarize({errors[0], errors[1]}),
+            "spec.fluentd.outputConfig: line 1: </x> closes nothing; "
+            "spec.fluentd.outputConfig: line 2: </x> closes nothing");
+}
+
 }  // namespace
 }  // namespace p2l

@@ -73,12 +73,7 @@ ReconcileOutcome Reconciler::reconcile(const std::string& key) {
 
   DecodeResult decoded = decode_post2log(*object);
   if (!decoded.resource) {
-    std::string message;
-    for (const FieldError& error : decoded.errors) {
-      if (!message.empty()) message += "; ";
-      message += describe(error);
-    }
-    return report_invalid(*object, message);
+    return report_invalid(*object, summarize(decoded.errors));
   }
   const Post2Log& resource = *decoded.resource;
   const std::string& name = resource.metadata.name;

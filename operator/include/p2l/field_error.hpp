@@ -43,6 +43,13 @@ struct FieldError {
 // file name).
 [[nodiscard]] std::string describe(const FieldError& error);
 
+// The errors as one message for a status condition, an Event or a log line: the first
+// `max_errors` described and joined by "; ", then how many more there are, the whole cut to
+// `max_length` characters. A malformed input can give thousands of errors; the status and the
+// log of every reconcile must not carry them all.
+[[nodiscard]] std::string summarize(const std::vector<FieldError>& errors,
+                                    std::size_t max_errors = 5, std::size_t max_length = 2048);
+
 // Fills in `line` from the closest enclosing path that `lines` knows.
 void attach_lines(std::vector<FieldError>& errors, const LineMap& lines);
 
