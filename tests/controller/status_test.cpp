@@ -158,6 +158,19 @@ TEST(Status, ARefusedWriteStallsWithTheServersMessage) {
   EXPECT_EQ(degraded["message"], "exceeded quota: pods=0");
 }
 
+TEST(Status, ANameConflictStallsNamingTheObject) {
+  StatusInput input = input_with({shard(deployment(1, 1, 1, 1))}, 1);
+  input.failure = ReconcileFailure{
+      .message = "Service demo exists and is not controlled by this Post2Log; it is left alone",
+      .reason = kReasonNameConflict};
+  const json status = compute_status(input);
+  EXPECT_EQ(kstatus_view(status), "False False True");
+  EXPECT_EQ(condition(status, "Stalled")["reason"], "NameConflict");
+  EXPECT_EQ(condition(status, "Stalled")["message"], input.failure->message);
+  EXPECT_EQ(condition(status, "Degraded")["reason"], "NameConflict");
+  EXPECT_EQ(condition(status, "Ready")["reason"], "NameConflict");
+}
+
 TEST(Status, ATransientFailureIsStillReconciling) {
   StatusInput input = input_with({shard(deployment(1, 1, 1, 1))}, 1);
   input.failure = ReconcileFailure{.message = "connection reset", .needs_user = false};

@@ -3,7 +3,8 @@
 # etcd and kube-controller-manager with the operator as a real process:
 # - kstatus (sigs.k8s.io/cli-utils, the library Flux and kpt use; tools/kstatus)
 #   in each state: just created, rolling, ready, invalid edit, invalid from
-#   creation, refused write, failing shard;
+#   creation, refused write, failing shard, name conflict;
+# - objects named like the children but not the Post2Log's are left alone;
 # - `kubectl wait --for=condition=Ready` returns only when the rollout is done;
 # - a pod-template change rolls the shards one at a time;
 # - the scale subresource: `kubectl scale` and a HorizontalPodAutoscaler.
@@ -198,6 +199,58 @@ hpa_scales() {
 check "a HorizontalPodAutoscaler targets the Post2Log and scales it to its minimum" eventually 90 hpa_scales
 k delete hpa web >/dev/null
 k delete post2log web >/dev/null
+
+# ---------------------------------------------------------------- name conflicts
+
+# Objects a user made by hand, named as a Post2Log's children would be: the
+# operator must leave them alone, say so, and never mount the claim.
+k create service clusterip taken --tcp=9999:9999 >/dev/null
+k apply -f - >/dev/null <<'YAML'
+apiVersion: v1
+kind: PersistentVolumeClaim
+metadata: {name: taken-0-data}
+spec: {accessModes: [ReadWriteOnce], resources: {requests: {storage: 1Gi}}}
+YAML
+hand_made() {
+  k get service/taken persistentvolumeclaim/taken-0-data -o json |
+    jq -S '[.items[] | {kind, labels: .metadata.labels, owners: .metadata.ownerReferences, spec: (.spec | del(.volumeName))}]'
+}
+before_conflict=$(hand_made)
+create taken '{"fluentd": {"enabled": false}}'
+conflict_reported() {
+  kstatus_is taken Failed && condition_is taken Stalled True NameConflict || return 1
+  local message
+  message=$(k get post2log taken -o jsonpath='{.status.conditions[?(@.type=="Stalled")].message}')
+  [[ "$message" == *"Service taken exists and is not controlled by this Post2Log"* &&
+     "$message" == *"PersistentVolumeClaim taken-0-data exists"* ]] || { echo "message: $message"; return 1; }
+}
+check "objects of the children's names made by hand: kstatus Failed, Stalled=True NameConflict naming both" \
+  eventually 30 conflict_reported
+sleep 3  # retries with backoff meanwhile
+left_alone() {
+  local after
+  after=$(hand_made)
+  [ "$after" = "$before_conflict" ] || { diff <(echo "$before_conflict") <(echo "$after"); return 1; }
+}
+check "the hand-made Service and PVC are left exactly as they were (no owner, no labels, same spec)" left_alone
+no_shard() { ! k get deployment taken-0 >/dev/null 2>&1 || { echo "deployment taken-0 exists: it would mount the foreign claim"; return 1; }; }
+check "no shard Deployment mounts the foreign claim" no_shard
+conflict_events() {
+  local n
+  n=$(k get events.events.k8s.io -o json | jq '[.items[] | select(.regarding.name == "taken" and .reason == "NameConflict" and .type == "Warning")] | length')
+  [ "$n" = 1 ] || { echo "$n NameConflict Warning events (expected exactly 1)"; return 1; }
+}
+check "one NameConflict Warning Event, not one per retry" eventually 20 conflict_events
+k delete service taken >/dev/null
+k delete pvc taken-0-data --wait=true >/dev/null
+resolved() {
+  k get service taken -o json | jq -e '.metadata.ownerReferences | any(.kind == "Post2Log" and .name == "taken" and .controller == true)' >/dev/null ||
+    { echo "Service taken is not the Post2Log's yet"; return 1; }
+  k get deployment taken-0 >/dev/null 2>&1 || { echo "no shard yet"; return 1; }
+  kstatus_is taken InProgress
+}
+check "the names freed: the Post2Log makes its own children and goes on" eventually 90 resolved
+k delete post2log taken >/dev/null
 
 # ---------------------------------------------------------------- refused write, failing shard
 

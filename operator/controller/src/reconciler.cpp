@@ -84,8 +84,14 @@ ReconcileOutcome Reconciler::reconcile(const std::string& key) {
   const RolloutPlan plan = plan_rollout(shard_states(namespace_name, name, replicas, &desired));
   std::optional<ReconcileFailure> failure;
   try {
-    apply_children(desired, name, plan);
+    const std::vector<std::string> conflicts = apply_children(desired, name, plan);
     remove_unwanted(*object, desired);
+    if (!conflicts.empty()) {
+      std::string message;
+      for (const std::string& conflict : conflicts)
+        message += (message.empty() ? "" : "; ") + conflict;
+      failure = ReconcileFailure{.message = message, .reason = kReasonNameConflict};
+    }
   } catch (const std::exception& error) {
     failure = ReconcileFailure{.message = error.what(), .needs_user = refused_for_good(error)};
     log_json(logger_, spdlog::level::err, "reconcile failed",
@@ -103,7 +109,7 @@ ReconcileOutcome Reconciler::reconcile(const std::string& key) {
       .previous = object->value("status", json(nullptr)),
       .now = rfc3339_now()};
   std::optional<Problem> problem;
-  if (failure) problem = Problem{kReasonReconcileFailed, failure->message, "Reconcile"};
+  if (failure) problem = Problem{failure->reason, failure->message, "Reconcile"};
   try {
     status_writer_.write(*object, compute_status(input), problem);
   } catch (const std::exception& error) {
@@ -161,37 +167,67 @@ std::vector<ShardState> Reconciler::shard_states(const std::string& namespace_na
   return shards;
 }
 
-void Reconciler::apply_children(const std::vector<json>& desired, const std::string& name,
-                                const RolloutPlan& plan) {
+std::vector<std::string> Reconciler::apply_children(const std::vector<json>& desired,
+                                                    const std::string& name,
+                                                    const RolloutPlan& plan) {
   const auto planned = [&](const std::vector<int>& shards, const std::string& child_name) {
     return std::any_of(shards.begin(), shards.end(),
                        [&](int shard) { return shard_name(name, shard) == child_name; });
   };
+  // A shard whose volume claim belongs to someone else must not mount it.
+  const auto mounts_taken_claim = [](const json& deployment, const std::set<std::string>& taken) {
+    for (const json& volume : deployment["spec"]["template"]["spec"].value("volumes", json())) {
+      if (volume.contains("persistentVolumeClaim") &&
+          taken.contains(volume["persistentVolumeClaim"].value("claimName", ""))) {
+        return true;
+      }
+    }
+    return false;
+  };
+  std::vector<std::string> conflicts;
+  std::set<std::string> taken_claims;
   for (const json& child : desired) {
-    if (child.at("kind") != "Deployment") {
-      apply_child(child);
-      continue;
-    }
-    // A shard Deployment: only when the plan takes that shard now.
+    std::optional<std::string> conflict;
     const std::string child_name = child["metadata"].value("name", "");
-    if (!planned(plan.apply, child_name)) continue;
-    if (!planned(plan.apply_unready, child_name)) {
-      apply_child(child);
-      continue;
+    if (child.at("kind") != "Deployment") {
+      conflict = apply_child(child);
+      if (conflict && child.at("kind") == "PersistentVolumeClaim") taken_claims.insert(child_name);
+    } else if (!planned(plan.apply, child_name) || mounts_taken_claim(child, taken_claims)) {
+      // A shard Deployment the plan does not take now, or one that would mount a claim of
+      // someone else's.
+    } else if (!planned(plan.apply_unready, child_name)) {
+      conflict = apply_child(child);
+    } else {
+      json marked = child;
+      marked["metadata"]["annotations"][std::string{kAnnotationUnreadyWhenUpdated}] = "true";
+      conflict = apply_child(marked);
     }
-    json marked = child;
-    marked["metadata"]["annotations"][std::string{kAnnotationUnreadyWhenUpdated}] = "true";
-    apply_child(marked);
+    if (conflict) conflicts.push_back(std::move(*conflict));
   }
+  return conflicts;
 }
 
-void Reconciler::apply_child(const json& child) {
+std::optional<std::string> Reconciler::apply_child(const json& child) {
   const std::string kind = child.at("kind").get<std::string>();
-  const auto live = caches_.children(kind).get(child_key(child));
-  if (live && contains_subset(*live, child)) return;
+  const kube::ResourceType type = type_of_kind(kind);
+  const json& metadata = child.at("metadata");
+  const std::string path =
+      kube::object_path(type, metadata.value("namespace", ""), metadata.value("name", ""));
+  // The caches hold only objects with the operator's labels: one of that name without them
+  // (made by someone else) is looked up, so that it is never taken over.
+  std::optional<json> live = caches_.children(kind).get(child_key(child));
+  if (!live) live = client_.find(path);
+  if (live) {
+    const json owners = metadata.value("ownerReferences", json::array());
+    const std::string owner_uid = owners.empty() ? "" : owners[0].value("uid", "");
+    if (!owner_uid.empty() && !controlled_by(*live, owner_uid)) {
+      return kind + " " + metadata.value("name", "") +
+             " exists and is not controlled by this Post2Log; it is left alone";
+    }
+    if (contains_subset(*live, child)) return std::nullopt;
+  }
   log_json(logger_, spdlog::level::info, live ? "updating child" : "creating child",
            {{"kind", kind}, {"key", child_key(child)}});
-  const kube::ResourceType type = type_of_kind(kind);
   json applied;
   try {
     applied = client_.apply(type, child, options_.field_manager, true);
@@ -200,14 +236,14 @@ void Reconciler::apply_child(const json& child) {
   }
   // Server-side apply merges lists by key, so entries another writer added stay (a hand-edited
   // Service port becomes a second port, which the server may reject). A merge patch replaces
-  // lists whole and so restores them exactly.
+  // lists whole and so restores them exactly. The object is this Post2Log's (checked above),
+  // so its ownerReferences are ours to write.
   if (!contains_subset(applied, child)) {
     log_json(logger_, spdlog::level::info, "replacing lists another writer changed",
              {{"kind", kind}, {"key", child_key(child)}});
-    client_.merge_patch(kube::object_path(type, child["metadata"].value("namespace", ""),
-                                          child["metadata"].value("name", "")),
-                        child);
+    client_.merge_patch(path, child);
   }
+  return std::nullopt;
 }
 
 void Reconciler::remove_unwanted(const json& object, const std::vector<json>& desired) {

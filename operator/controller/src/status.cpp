@@ -53,8 +53,11 @@ std::optional<Stall> find_stall(const StatusInput& input, const std::string& sha
                                          *input.invalid_message};
   }
   if (input.failure && input.failure->needs_user) {
-    return Stall{kReasonReconcileFailed, "the API server refused a write (retried with backoff): " +
-                                             input.failure->message};
+    return Stall{input.failure->reason, input.failure->reason == kReasonNameConflict
+                                            ? input.failure->message
+                                            : "the API server refused a write (retried with "
+                                              "backoff): " +
+                                                  input.failure->message};
   }
   if (!shard_failures.empty()) return Stall{kReasonShardFailing, shard_failures};
   return std::nullopt;
@@ -143,7 +146,7 @@ json compute_status(const StatusInput& input) {
   conditions.push_back(condition("Ready", complete,
                                  complete            ? "AllShardsReady"
                                  : stall             ? stall->reason
-                                 : retrying          ? std::string_view{kReasonReconcileFailed}
+                                 : retrying          ? input.failure->reason
                                  : updated < desired ? "RollingOut"
                                                      : "ShardsNotReady",
                                  ready_text + "; " + updated_text));
@@ -190,7 +193,7 @@ json compute_status(const StatusInput& input) {
 
   const bool degraded = input.failure || !shard_failures.empty();
   conditions.push_back(condition("Degraded", degraded,
-                                 input.failure ? kReasonReconcileFailed
+                                 input.failure ? input.failure->reason
                                  : degraded    ? kReasonShardFailing
                                                : "AsExpected",
                                  input.failure ? input.failure->message

@@ -46,10 +46,13 @@ class Reconciler {
 
  private:
   ReconcileOutcome report_invalid(const nlohmann::json& object, const std::string& message);
-  // Applies what differs; the shard Deployments only as `plan` says.
-  void apply_children(const std::vector<nlohmann::json>& desired, const std::string& name,
-                      const RolloutPlan& plan);
-  void apply_child(const nlohmann::json& child);
+  // Applies what differs; the shard Deployments only as `plan` says. Returns the name
+  // conflicts met (children left alone because another owner holds their name).
+  std::vector<std::string> apply_children(const std::vector<nlohmann::json>& desired,
+                                          const std::string& name, const RolloutPlan& plan);
+  // Applies `child` if its live copy lacks something, unless an object of its name exists
+  // that this Post2Log does not control: then it is left alone and the conflict returned.
+  std::optional<std::string> apply_child(const nlohmann::json& child);
   void remove_unwanted(const nlohmann::json& object, const std::vector<nlohmann::json>& desired);
   // One state per desired shard; `current` compares with `desired` when it is given.
   std::vector<ShardState> shard_states(const std::string& namespace_name, const std::string& name,

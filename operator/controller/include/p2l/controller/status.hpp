@@ -39,9 +39,19 @@ struct ShardState {
   [[nodiscard]] bool done() const { return current && rolled_out() && ready(); }
 };
 
-// A reconcile the API server refused or that could not reach it.
+// Condition reasons other code and tests refer to.
+inline constexpr std::string_view kReasonInvalidSpec = "InvalidSpec";
+inline constexpr std::string_view kReasonReconcileFailed = "ReconcileFailed";
+inline constexpr std::string_view kReasonNameConflict = "NameConflict";
+inline constexpr std::string_view kReasonShardFailing = "ShardFailing";
+
+// A reconcile the API server refused or that could not reach it, or one that met an object
+// it must not touch.
 struct ReconcileFailure {
   std::string message;
+  // kReasonReconcileFailed, or kReasonNameConflict: an object of a child's name exists and
+  // is not this Post2Log's, so it was left alone.
+  std::string_view reason = kReasonReconcileFailed;
   // A refusal that retrying alone will not fix (a quota, an admission webhook, a forbidden
   // write): reported as Stalled. Otherwise (a timeout, a conflict) the status says Retrying.
   bool needs_user = true;
@@ -62,11 +72,6 @@ struct StatusInput {
   nlohmann::json previous;  // the CR's current .status (may be null)
   std::string now;          // RFC 3339, for lastTransitionTime
 };
-
-// Condition reasons other code and tests refer to.
-inline constexpr std::string_view kReasonInvalidSpec = "InvalidSpec";
-inline constexpr std::string_view kReasonReconcileFailed = "ReconcileFailed";
-inline constexpr std::string_view kReasonShardFailing = "ShardFailing";
 
 // The Post2Log status to write: observedGeneration, replicas, readyReplicas, updatedReplicas,
 // ready ("2/2", the READY column), url, selector and the conditions, in the kstatus
