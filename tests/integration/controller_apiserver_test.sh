@@ -99,8 +99,27 @@ kubectl create namespace "$ns" >/dev/null || exit 1
 kubectl apply -f "$root/crds/post2log.io_post2logs.yaml" >/dev/null || exit 1
 kubectl wait --for condition=established --timeout=60s crd/post2logs.post2log.io >/dev/null || exit 1
 
+# The operator runs with the install's RBAC: a token of its ServiceAccount, bound to
+# manifests/rbac.yaml's ClusterRole, so every code path below shows the role suffices.
+kubectl apply -f "$root/manifests/namespace.yaml" -f "$root/manifests/rbac.yaml" >/dev/null || exit 1
+operator_kubeconfig=$work/operator.kubeconfig
+token=$(kubectl -n post2log-system create token post2log-operator --duration=2h) || exit 1
+kubectl config view --minify --raw -o json |
+  jq --arg token "$token" '.users[0].user = {token: $token}' >"$operator_kubeconfig" || exit 1
+sa=system:serviceaccount:post2log-system:post2log-operator
+least_privilege() {
+  local denied
+  for denied in "update deployments" "update services" "delete persistentvolumeclaims" \
+                "delete services" "update post2logs/status" "create post2logs" "get secrets"; do
+    if kubectl auth can-i $denied --as="$sa" -n "$ns" >/dev/null 2>&1; then
+      echo "the operator's role allows: $denied"; return 1
+    fi
+  done
+}
+check "the operator's role grants none of the verbs its code never uses" least_privilege
+
 start_operator() {
-  "$operator" run --kubeconfig "$KUBECONFIG" --namespace "$ns" --metrics-bind-address 127.0.0.1:0 \
+  "$operator" run --kubeconfig "$operator_kubeconfig" --namespace "$ns" --metrics-bind-address 127.0.0.1:0 \
     --resync-period 5s --concurrency 2 2>"$operator_log" &
   operator_pid=$!
 }
