@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # The operator on a real single-node Kubernetes cluster, from a fresh clone:
 # installs the packages, builds the Kubernetes binaries and the images, starts the
-# cluster of scripts/cluster/, installs the operator (kubectl apply -k manifests/),
+# cluster of scripts/cluster/, installs the operator (kubectl apply -k scripts/cluster/operator/:
+# manifests/ plus --allow-node-port),
 # creates the Post2Log of manifests/samples/local-cluster.yaml, POSTs to its Service
 # with curl and shows the line the receiver pod logged. The cluster keeps running.
 #
@@ -126,10 +127,11 @@ if ((reused)); then
 fi
 
 # ---------------------------------------------------------------- operator
-printf '%-58s' "installing the operator (kubectl apply -k manifests/) ..."
+printf '%-58s' "installing the operator (kubectl apply -k) ..."
 t0=${SECONDS}
-kubectl apply -k "${root}/manifests/" >"${logs}/operator-install.log" 2>&1 \
-  || fail "kubectl apply -k manifests/ failed: $(tail -n 5 "${logs}/operator-install.log")"
+# manifests/ plus --allow-node-port (scripts/cluster/operator/kustomization.yaml).
+kubectl apply -k "${root}/scripts/cluster/operator/" >"${logs}/operator-install.log" 2>&1 \
+  || fail "kubectl apply -k scripts/cluster/operator/ failed: $(tail -n 5 "${logs}/operator-install.log")"
 # A rebuilt operator image replaces the running pod.
 operator_sum=$(sha256sum "${archives}/post2log-operator-0.1.0.tar" | cut -d' ' -f1)
 if ((reused)) && [[ "$(cat "${base}/operator-image.sha256" 2>/dev/null)" != "${operator_sum}" ]]; then

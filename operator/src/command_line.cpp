@@ -46,13 +46,70 @@ class FlagReader {
   std::optional<std::string_view> inline_value_;
 };
 
+// Reads the policy flags, which `run` and `render` share, into a Policy.
+class PolicyFlags {
+ public:
+  explicit PolicyFlags(Policy& policy) : policy_(policy) {}
+
+  // False when `name` is not a policy flag; sets `error` when its value is wrong.
+  bool read(FlagReader& flags, std::string_view name, std::optional<UsageError>& error) {
+    if (name == "--allow-unsafe-fluentd-config") {
+      read_switch(flags, name, policy_.allow_unsafe_fluentd_config, error);
+    } else if (name == "--allow-node-port") {
+      read_switch(flags, name, policy_.allow_node_port, error);
+    } else if (name == "--allow-tolerations") {
+      read_switch(flags, name, policy_.allow_tolerations, error);
+    } else if (name == "--allowed-image-prefix" || name == "--allowed-ingress-annotation") {
+      const auto value = flags.value();
+      if (!value) {
+        error = UsageError{std::string{name} + " needs a value"};
+      } else if (name == "--allowed-image-prefix") {
+        policy_.allowed_image_prefixes.emplace_back(*value);
+      } else {
+        // The first pattern given replaces the default "*".
+        if (!patterns_given_) policy_.allowed_ingress_annotations.clear();
+        patterns_given_ = true;
+        policy_.allowed_ingress_annotations.emplace_back(*value);
+      }
+    } else {
+      return false;
+    }
+    return true;
+  }
+
+ private:
+  // `--flag` alone, or `--flag=true|false`.
+  static void read_switch(FlagReader& flags, std::string_view name, bool& field,
+                          std::optional<UsageError>& error) {
+    if (!flags.has_inline_value()) {
+      field = true;
+      return;
+    }
+    const auto value = flags.value();
+    if (value != "true" && value != "false") {
+      error = UsageError{std::string{name} + " takes true or false"};
+      return;
+    }
+    field = value == "true";
+  }
+
+  Policy& policy_;
+  bool patterns_given_ = false;
+};
+
 Command parse_render(const std::vector<std::string_view>& args) {
   RenderRequest request;
   bool have_file = false;
   FlagReader flags(args, 1);
+  PolicyFlags policy(request.policy);
   while (flags.next()) {
     const std::string_view name = flags.name();
     if (name == "-h" || name == "--help") return HelpRequest{};
+    std::optional<UsageError> policy_error;
+    if (policy.read(flags, name, policy_error)) {
+      if (policy_error) return UsageError{"render: " + policy_error->message};
+      continue;
+    }
     if (name == "-f" || name == "--filename") {
       auto file = flags.value();
       if (!file) return UsageError{"render: " + std::string{name} + " needs a file name"};
@@ -75,9 +132,15 @@ Command parse_render(const std::vector<std::string_view>& args) {
 Command parse_run(const std::vector<std::string_view>& args, std::size_t first) {
   RunRequest request;
   FlagReader flags(args, first);
+  PolicyFlags policy(request.policy);
   while (flags.next()) {
     const std::string name{flags.name()};
     if (name == "-h" || name == "--help") return HelpRequest{};
+    std::optional<UsageError> policy_error;
+    if (policy.read(flags, name, policy_error)) {
+      if (policy_error) return UsageError{"run: " + policy_error->message};
+      continue;
+    }
     if (name == "--leader-elect") {
       if (!flags.has_inline_value()) {
         request.leader_elect = true;
@@ -199,6 +262,9 @@ std::string help_text() {
          "      --resync-period D    reconcile every Post2Log this often, e.g. 10m, 30s\n"
          "                           (default 10m)\n"
          "      --receiver-image IMG, --fluentd-image IMG   as for render\n"
+         "      policy flags         as for render; the operator refuses a Post2Log that\n"
+         "                           asks for more (ConfigValid=False naming the field and\n"
+         "                           the flag)\n"
          "\n"
          "Flags of render:\n"
          "  -f, --filename FILE      YAML or JSON file with one or more Post2Logs; - reads\n"
@@ -211,6 +277,22 @@ std::string help_text() {
          "                           (default " +
          defaults.fluentd_image +
          ")\n"
+         "\n"
+         "Policy flags (of run and render): what a Post2Log may ask for. Whoever may create\n"
+         "a Post2Log is a namespace user; the defaults are the safe ones.\n"
+         "      --allow-unsafe-fluentd-config\n"
+         "                           allow outputConfig directives that run code or read\n"
+         "                           other input: @type exec/exec_filter, @include,\n"
+         "                           <source>, <system>, Ruby #{...} (default: refused)\n"
+         "      --allowed-image-prefix P\n"
+         "                           allow images starting with P (repeatable; the\n"
+         "                           operator's default images are always allowed)\n"
+         "      --allowed-ingress-annotation PATTERN\n"
+         "                           allow Ingress annotations matching PATTERN ('*' any\n"
+         "                           characters; repeatable; default *, but no *-snippet\n"
+         "                           annotation unless a pattern other than * allows it)\n"
+         "      --allow-node-port    allow spec.nodePort (default: refused)\n"
+         "      --allow-tolerations  allow spec.tolerations (default: refused)\n"
          "\n"
          "Other flags:\n"
          "  -h, --help               Show this help\n"

@@ -5,7 +5,7 @@
 
 namespace p2l {
 
-ManifestReadResult read_post2log_manifest(std::string_view text) {
+ManifestReadResult read_post2log_manifest(std::string_view text, const PolicyCheck& policy) {
   ManifestReadResult result;
   YamlLoadResult loaded = load_yaml_documents(text);
   if (loaded.error) {
@@ -18,6 +18,14 @@ ManifestReadResult read_post2log_manifest(std::string_view text) {
   }
   for (const YamlDocument& document : loaded.documents) {
     DecodeResult decoded = decode_post2log(document.value, document.lines);
+    if (decoded.resource && policy) {
+      std::vector<FieldError> refused = policy(*decoded.resource);
+      attach_lines(refused, document.lines);
+      if (!refused.empty()) {
+        decoded.errors = std::move(refused);
+        decoded.resource.reset();
+      }
+    }
     if (decoded.resource) {
       result.resources.push_back(std::move(*decoded.resource));
     } else {

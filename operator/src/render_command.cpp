@@ -9,6 +9,7 @@
 #include <spdlog/spdlog.h>
 
 #include "p2l/manifest_reader.hpp"
+#include "p2l/policy.hpp"
 #include "p2l/yaml_emit.hpp"
 
 namespace p2l {
@@ -34,7 +35,9 @@ int run_render(const RenderRequest& request, std::istream& in, std::ostream& out
     err << shown_name << ": cannot read the file\n";
     return kExitInvalidInput;
   }
-  ManifestReadResult manifest = read_post2log_manifest(*text);
+  ManifestReadResult manifest = read_post2log_manifest(*text, [&](const Post2Log& resource) {
+    return check_policy(resource, request.policy, request.options);
+  });
   if (!manifest.errors.empty()) {
     std::stable_sort(manifest.errors.begin(), manifest.errors.end(),
                      [](const FieldError& a, const FieldError& b) {

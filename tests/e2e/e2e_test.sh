@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # End-to-end test of the operator on a real single-node cluster (scripts/cluster/):
 # builds what is missing (Kubernetes binaries, images; no-ops when cached), starts a
-# cluster of its own, installs the operator with `kubectl apply -k manifests/`, then:
+# cluster of its own, installs the operator with `kubectl apply -k scripts/cluster/operator/`
+# (manifests/ plus --allow-node-port), then:
 #   - the sample manifests/samples/local-cluster.yaml becomes Ready (READY 1/1) and
 #     a POST through its ClusterIP is logged in the pod's file;
 #   - a Post2Log with replicas 2 and a nodePort: POSTs through the ClusterIP and the
@@ -177,7 +178,8 @@ gone() { [[ -z "$(kubectl "$@" --ignore-not-found -o name 2>/dev/null)" ]]; }
 
 # ------------------------------------------------------------------ the operator
 progress "installing the operator"
-check "kubectl apply -k manifests/" run install.log kubectl apply -k "${root}/manifests/"
+check "kubectl apply -k scripts/cluster/operator/ (manifests/ plus --allow-node-port)" \
+  run install.log kubectl apply -k "${root}/scripts/cluster/operator/"
 if ((reusing)); then
   # The running operator may be an older build: start the one just imported.
   check "the operator restarted on the imported image" \

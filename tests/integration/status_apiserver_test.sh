@@ -5,6 +5,7 @@
 #   in each state: just created, rolling, ready, invalid edit, invalid from
 #   creation, refused write, failing shard, name conflict;
 # - objects named like the children but not the Post2Log's are left alone;
+# - a Post2Log beyond the operator's default policy is refused;
 # - `kubectl wait --for=condition=Ready` returns only when the rollout is done;
 # - a pod-template change rolls the shards one at a time;
 # - the scale subresource: `kubectl scale` and a HorizontalPodAutoscaler.
@@ -199,6 +200,24 @@ hpa_scales() {
 check "a HorizontalPodAutoscaler targets the Post2Log and scales it to its minimum" eventually 90 hpa_scales
 k delete hpa web >/dev/null
 k delete post2log web >/dev/null
+
+# ---------------------------------------------------------------- the operator's policy
+
+# The operator runs with the default, safe policy: a Post2Log that asks for more is
+# refused the way an invalid spec is, naming the field and the flag, and gets no children.
+create unsafe '{"nodePort": 30099, "fluentd": {"outputConfig": "<match post2log>\n  @type exec\n  command id\n</match>"}}'
+refused_by_policy() {
+  kstatus_is unsafe Failed && condition_is unsafe ConfigValid False InvalidSpec || return 1
+  local message
+  message=$(k get post2log unsafe -o jsonpath='{.status.conditions[?(@.type=="ConfigValid")].message}')
+  [[ "$message" == *"spec.fluentd.outputConfig: line 2: @type exec runs commands"*"--allow-unsafe-fluentd-config"* &&
+     "$message" == *"spec.nodePort: node ports are not allowed"*"--allow-node-port"* ]] || { echo "message: $message"; return 1; }
+}
+check "a Post2Log beyond the operator's policy: kstatus Failed, ConfigValid=False naming the fields and flags" \
+  eventually 30 refused_by_policy
+no_children() { [ -z "$(k get deployments,services -l app.kubernetes.io/instance=unsafe -o name)" ]; }
+check "and it gets no children" no_children
+k delete post2log unsafe >/dev/null
 
 # ---------------------------------------------------------------- name conflicts
 

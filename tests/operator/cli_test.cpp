@@ -5,6 +5,8 @@
 
 #include <gtest/gtest.h>
 
+#include <map>
+
 #include "p2l/manifest_reader.hpp"
 #include "p2l/render.hpp"
 #include "p2l/yaml_json.hpp"
@@ -60,17 +62,44 @@ std::vector<json> documents(const std::string& yaml) {
   return values;
 }
 
+// The policy flags each sample needs beyond the safe defaults.
+const std::map<std::string, std::string> kSampleFlags{
+    {"default.yaml", ""},
+    {"live-kafka.yaml", " --allowed-image-prefix registry.example.com/"},
+    {"nodeport.yaml", " --allow-node-port"},
+    {"ingress-traefik.yaml", ""}};
+
 TEST(Cli, RenderPrintsTheChildrenAsYamlThatReadsBackToTheSameObjects) {
-  for (const char* name :
-       {"default.yaml", "live-kafka.yaml", "nodeport.yaml", "ingress-traefik.yaml"}) {
+  for (const auto& [name, flags] : kSampleFlags) {
     SCOPED_TRACE(name);
-    Outcome outcome = run_operator("render -f " + quoted(sample(name)));
+    Outcome outcome = run_operator("render -f " + quoted(sample(name)) + flags);
     EXPECT_EQ(outcome.status, 0) << outcome.err;
     EXPECT_TRUE(outcome.out.starts_with("---\n"));
     ManifestReadResult manifest = read_post2log_manifest(test::read_text(sample(name)));
     ASSERT_EQ(manifest.resources.size(), 1u);
     EXPECT_EQ(documents(outcome.out), render_children(manifest.resources[0]));
   }
+}
+
+TEST(Cli, RenderAppliesTheOperatorsPolicy) {
+  // Without the flags they need, the samples are refused naming the field, its line and the
+  // flag, as the operator would refuse them.
+  Outcome node_port = run_operator("render -f " + quoted(sample("nodeport.yaml")));
+  EXPECT_EQ(node_port.status, 1);
+  EXPECT_NE(node_port.err.find("nodeport.yaml:8: spec.nodePort: node ports are not allowed by the "
+                               "operator's policy (allow them with --allow-node-port)"),
+            std::string::npos)
+      << node_port.err;
+  EXPECT_TRUE(node_port.out.empty());
+  Outcome image = run_operator("render -f " + quoted(sample("live-kafka.yaml")));
+  EXPECT_EQ(image.status, 1);
+  EXPECT_NE(image.err.find("spec.image.fluentd: image registry.example.com/post2log/fluentd-kafka"),
+            std::string::npos)
+      << image.err;
+  EXPECT_NE(image.err.find("--allowed-image-prefix"), std::string::npos);
+  Outcome usage =
+      run_operator("render -f " + quoted(sample("nodeport.yaml")) + " --allow-node-port=maybe");
+  EXPECT_EQ(usage.status, 2);
 }
 
 TEST(Cli, RenderReadsStandardInputAndSeveralDocuments) {

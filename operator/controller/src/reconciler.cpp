@@ -76,6 +76,10 @@ ReconcileOutcome Reconciler::reconcile(const std::string& key) {
     return report_invalid(*object, summarize(decoded.errors));
   }
   const Post2Log& resource = *decoded.resource;
+  if (const auto refused = check_policy(resource, options_.policy, options_.render);
+      !refused.empty()) {
+    return report_invalid(*object, summarize(refused));
+  }
   const std::string& name = resource.metadata.name;
   const std::string namespace_name = resource.metadata.namespace_name.value_or("");
   const int replicas = resource.spec.replicas;

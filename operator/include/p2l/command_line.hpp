@@ -7,6 +7,7 @@
 #include <variant>
 #include <vector>
 
+#include "p2l/policy.hpp"
 #include "p2l/render.hpp"
 
 namespace p2l {
@@ -20,6 +21,7 @@ struct VersionRequest {};
 struct RenderRequest {
   std::string file;  // "-" for standard input
   RenderOptions options;
+  Policy policy;
 };
 // `run` (also the command when none is given): the controller.
 struct RunRequest {
@@ -29,6 +31,7 @@ struct RunRequest {
   bool leader_elect = false;
   std::string leader_election_namespace;  // empty: the connection's namespace
   RenderOptions options;
+  Policy policy;
   int concurrency = 2;
   std::chrono::seconds resync_period{600};
 };

@@ -14,12 +14,14 @@
 #include "p2l/controller/status.hpp"
 #include "p2l/controller/status_writer.hpp"
 #include "p2l/kube/client.hpp"
+#include "p2l/policy.hpp"
 #include "p2l/render.hpp"
 
 namespace p2l::controller {
 
 struct ReconcilerOptions {
   RenderOptions render;
+  Policy policy;  // what a Post2Log may ask for; anything more is reported as invalid
   std::string field_manager = "post2log-operator";
   std::string reporting_instance;  // the Events' reportingInstance
 };
