@@ -113,6 +113,11 @@ ReceiverConfig load_config(const EnvLookup& lookup, const std::string& host_name
     config.max_body_bytes = parse_unsigned("P2L_MAX_BODY_BYTES", *value, 1, 1ULL << 30);
   }
   read_seconds("P2L_KEEPALIVE_TIMEOUT", config.keepalive_timeout);
+  read_seconds("P2L_HEADER_TIMEOUT", config.header_timeout);
+  if (auto value = read("P2L_MAX_CONNECTIONS")) {
+    config.max_connections =
+        static_cast<unsigned>(parse_unsigned("P2L_MAX_CONNECTIONS", *value, 1, 65536));
+  }
   read_seconds("P2L_REQUEST_TIMEOUT", config.request_timeout);
   read_seconds("P2L_DRAIN_TIMEOUT", config.drain_timeout);
   if (auto value = read("P2L_FSYNC")) config.fsync = parse_bool("P2L_FSYNC", *value);

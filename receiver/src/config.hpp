@@ -22,7 +22,9 @@ struct ReceiverConfig {
   std::string log_level = "debug";             // P2L_LOGLEVEL
   std::string log_dir = "/data/logs";          // P2L_LOG_DIR
   std::uint64_t max_body_bytes = 1048576;      // P2L_MAX_BODY_BYTES
-  std::chrono::seconds keepalive_timeout{75};  // P2L_KEEPALIVE_TIMEOUT (idle and header read)
+  std::chrono::seconds keepalive_timeout{75};  // P2L_KEEPALIVE_TIMEOUT (idle between requests)
+  std::chrono::seconds header_timeout{10};     // P2L_HEADER_TIMEOUT (header, from its first byte)
+  unsigned max_connections = 1024;             // P2L_MAX_CONNECTIONS (per worker)
   std::chrono::seconds request_timeout{30};    // P2L_REQUEST_TIMEOUT (body read)
   std::chrono::seconds drain_timeout{25};      // P2L_DRAIN_TIMEOUT (after SIGTERM)
   bool fsync = false;                          // P2L_FSYNC

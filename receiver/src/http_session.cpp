@@ -63,6 +63,18 @@ void HttpSession::stop_when_idle() {
   }
 }
 
+std::optional<std::chrono::steady_clock::time_point> HttpSession::idle_since() const {
+  if (!waiting_for_request_) return std::nullopt;
+  return idle_since_;
+}
+
+void HttpSession::close_idle() {
+  if (!waiting_for_request_) return;
+  // Ends the pending read, whose handler then closes the connection.
+  beast::error_code ignored;
+  socket_.cancel(ignored);
+}
+
 void HttpSession::read_header() {
   waiting_for_request_ = buffer_.size() == 0;
   if (stopping_ && waiting_for_request_) {
@@ -75,7 +87,29 @@ void HttpSession::read_header() {
                   std::make_tuple(Allocator(&arena_)));
   parser_->header_limit(kHeaderLimit);
   parser_->body_limit(worker_.config().max_body_bytes);
+  if (!waiting_for_request_) {  // pipelined: the next request is here already
+    read_rest_of_header();
+    return;
+  }
+  // Idle until the next request's first bytes, which the read below takes in (the read
+  // Beast would make anyway); the header timeout runs from then.
+  idle_since_ = std::chrono::steady_clock::now();
   set_deadline(worker_.config().keepalive_timeout);
+  const std::size_t room = std::min<std::size_t>(kFirstRead, buffer_.max_size());
+  socket_.async_read_some(buffer_.prepare(room),
+                          [self = shared_from_this()](beast::error_code error, std::size_t read) {
+                            self->buffer_.commit(read);
+                            self->waiting_for_request_ = false;
+                            if (error) {
+                              self->on_header(error);
+                              return;
+                            }
+                            self->read_rest_of_header();
+                          });
+}
+
+void HttpSession::read_rest_of_header() {
+  set_deadline(worker_.config().header_timeout);
   http::async_read_header(socket_, buffer_, *parser_,
                           [self = shared_from_this()](beast::error_code error, std::size_t) {
                             self->on_header(error);

@@ -37,6 +37,12 @@ class HttpSession : public std::enable_shared_from_this<HttpSession> {
   // the response to the request in flight.
   void stop_when_idle();
 
+  // Since when the connection has waited for its next request with nothing of it received;
+  // nullopt while a request is in progress.
+  [[nodiscard]] std::optional<std::chrono::steady_clock::time_point> idle_since() const;
+  // Closes the connection if it is idle (to make room for a new one).
+  void close_idle();
+
  private:
   // Each request's header fields and body live in a per-session arena that
   // is reset between requests, so a typical request costs no heap allocation.
@@ -47,11 +53,15 @@ class HttpSession : public std::enable_shared_from_this<HttpSession> {
   static constexpr std::size_t kHeaderLimit = 16 * 1024;
   // Room for the largest header plus what one read brings with it.
   static constexpr std::size_t kReadBufferLimit = 4 * kHeaderLimit;
+  // The read that waits for a request's first bytes takes up to this much.
+  static constexpr std::size_t kFirstRead = 16 * 1024;
   // What a lingering close reads at most, and for how long.
   static constexpr std::size_t kLingerBytes = 8 * 1024 * 1024;
   static constexpr std::chrono::seconds kLingerTime{5};
 
   void read_header();
+  // The header's bytes have begun to arrive: parse it under the header timeout.
+  void read_rest_of_header();
   void on_header(boost::beast::error_code error);
   void read_body();
   void on_body(boost::beast::error_code error);
@@ -83,7 +93,8 @@ class HttpSession : public std::enable_shared_from_this<HttpSession> {
   std::optional<Parser> parser_;  // after arena_: destroyed before it
   std::string response_scratch_;  // error and probe responses while being sent
   std::chrono::steady_clock::time_point request_started_;
-  bool waiting_for_request_ = false;  // reading a header with nothing received yet
+  bool waiting_for_request_ = false;                  // reading a header with nothing received yet
+  std::chrono::steady_clock::time_point idle_since_;  // when waiting_for_request_ began
   bool stopping_ = false;
 };
 

@@ -30,7 +30,10 @@ Configured by environment variables (defaults in brackets):
   P2L_LOGLEVEL          trace, debug, info, warning, error, critical [debug]
   P2L_LOG_DIR           directory of the record files [/data/logs]
   P2L_MAX_BODY_BYTES    larger bodies get 413 [1048576]
-  P2L_KEEPALIVE_TIMEOUT seconds an idle connection may wait and a header may take [75]
+  P2L_KEEPALIVE_TIMEOUT seconds a connection may wait idle for its next request [75]
+  P2L_HEADER_TIMEOUT    seconds a request header may take from its first byte [10]
+  P2L_MAX_CONNECTIONS   open connections per worker; at the cap the longest idle one is
+                        closed for a new one, or accepting pauses while all are busy [1024]
   P2L_REQUEST_TIMEOUT   seconds to read a body and write a response [30]
   P2L_DRAIN_TIMEOUT     seconds to finish requests after SIGTERM [25]
   P2L_FSYNC             fdatasync every record before answering [false]

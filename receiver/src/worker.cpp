@@ -37,6 +37,25 @@ void Worker::run() {
 }
 
 void Worker::accept() {
+  if (!acceptor_.is_open()) return;
+  if (sessions_.size() < config_.max_connections) {
+    accept_now();
+    return;
+  }
+  acceptor_.async_wait(tcp::acceptor::wait_read, [this](boost::system::error_code error) {
+    if (error || !acceptor_.is_open()) return;
+    // The closed session leaves once its handlers have run: accept without counting again.
+    if (sessions_.size() < config_.max_connections || close_longest_idle()) {
+      accept_now();
+      return;
+    }
+    accept_paused_ = true;
+    log_event(logger_, spdlog::level::debug, "connection limit reached, accepting paused",
+              {{"connections", sessions_.size()}});
+  });
+}
+
+void Worker::accept_now() {
   acceptor_.async_accept([this](boost::system::error_code error, tcp::socket socket) {
     if (error == asio::error::operation_aborted || !acceptor_.is_open()) return;
     if (error) {
@@ -53,6 +72,29 @@ void Worker::accept() {
     std::make_shared<HttpSession>(std::move(socket), *this)->start();
     accept();
   });
+}
+
+bool Worker::close_longest_idle() {
+  HttpSession* longest = nullptr;
+  std::chrono::steady_clock::time_point since;
+  for (HttpSession* session : sessions_) {
+    const auto idle = session->idle_since();
+    if (idle && (longest == nullptr || *idle < since)) {
+      longest = session;
+      since = *idle;
+    }
+  }
+  if (longest == nullptr) return false;
+  longest->close_idle();
+  return true;
+}
+
+void Worker::remove_session(HttpSession* session) {
+  sessions_.erase(session);
+  if (accept_paused_ && sessions_.size() < config_.max_connections) {
+    accept_paused_ = false;
+    accept();
+  }
 }
 
 void Worker::begin_shutdown() {

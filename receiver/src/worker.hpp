@@ -45,10 +45,17 @@ class Worker {
   WorkerMetrics& metrics() { return metrics_; }
   spdlog::logger& logger() { return logger_; }
   void add_session(HttpSession* session) { sessions_.insert(session); }
-  void remove_session(HttpSession* session) { sessions_.erase(session); }
+  // A session going away frees a place: accepting resumes if it paused at the cap.
+  void remove_session(HttpSession* session);
 
  private:
+  // Accepts the next connection. At P2L_MAX_CONNECTIONS it first waits for one to arrive,
+  // then closes the longest-idle connection to make room, or pauses (no accept errors, no
+  // spinning) until a session ends when every connection is busy with a request.
   void accept();
+  void accept_now();
+  // Closes the session that has waited longest for its next request; false when none waits.
+  bool close_longest_idle();
 
   const ReceiverConfig& config_;
   WorkerMetrics& metrics_;
@@ -60,6 +67,7 @@ class Worker {
   boost::asio::io_context io_{1};
   boost::asio::ip::tcp::acceptor acceptor_{io_};
   boost::asio::steady_timer accept_retry_{io_};
+  bool accept_paused_ = false;
 };
 
 }  // namespace p2l

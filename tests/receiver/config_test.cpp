@@ -55,6 +55,8 @@ TEST(Config, ReadsEveryVariable) {
                                       {"P2L_LOG_DIR", "/tmp/x"},
                                       {"P2L_MAX_BODY_BYTES", "100"},
                                       {"P2L_KEEPALIVE_TIMEOUT", "5"},
+                                      {"P2L_HEADER_TIMEOUT", "3"},
+                                      {"P2L_MAX_CONNECTIONS", "100"},
                                       {"P2L_REQUEST_TIMEOUT", "6"},
                                       {"P2L_DRAIN_TIMEOUT", "7"},
                                       {"P2L_FSYNC", "true"},
@@ -71,6 +73,8 @@ TEST(Config, ReadsEveryVariable) {
   EXPECT_EQ(config.log_dir, "/tmp/x");
   EXPECT_EQ(config.max_body_bytes, 100u);
   EXPECT_EQ(config.keepalive_timeout.count(), 5);
+  EXPECT_EQ(config.header_timeout.count(), 3);
+  EXPECT_EQ(config.max_connections, 100u);
   EXPECT_EQ(config.request_timeout.count(), 6);
   EXPECT_EQ(config.drain_timeout.count(), 7);
   EXPECT_TRUE(config.fsync);
@@ -92,7 +96,8 @@ TEST(Config, InvalidValuesNameTheVariable) {
       {{"P2L_ENDPOINT", "/healthz"}}, {{"P2L_LOG_QUERYPARAM", "maybe"}},
       {{"P2L_LOGLEVEL", "loud"}},     {{"P2L_HOST", "example.com"}},
       {{"P2L_MAX_BODY_BYTES", "0"}},  {{"P2L_KEEPALIVE_TIMEOUT", "0"}},
-      {{"P2L_FSYNC", "2"}},
+      {{"P2L_FSYNC", "2"}},           {{"P2L_HEADER_TIMEOUT", "0"}},
+      {{"P2L_MAX_CONNECTIONS", "0"}},
   };
   for (const auto& env : cases) {
     const std::string error = error_of(env);

@@ -5,7 +5,10 @@
 #include <gtest/gtest.h>
 
 #include <fstream>
+#include <memory>
 #include <string>
+#include <thread>
+#include <vector>
 
 #include "http_client.hpp"
 #include "log_files.hpp"
@@ -121,6 +124,49 @@ TEST_F(Hardening, AClientThatSendsAnOversizeBodyAnywayReadsThe413) {
   EXPECT_EQ(reply.status, 413);
   EXPECT_TRUE(connection.closed_by_server(std::chrono::seconds(6)));
   EXPECT_TRUE(read_all_lines(log_dir_).empty());
+}
+
+TEST_F(Hardening, TheHeaderTimeoutRunsFromTheFirstByteApartFromTheIdleWait) {
+  start({{"P2L_KEEPALIVE_TIMEOUT", "30"}, {"P2L_HEADER_TIMEOUT", "1"}});
+  HttpConnection idle(port());
+  HttpConnection slow(port());
+  slow.send_raw("POST /postback HTTP/1.1\r\nHost:");
+  // The slow header is cut off after about a second; the idle connection may wait on.
+  EXPECT_TRUE(slow.closed_by_server(std::chrono::milliseconds(4000)));
+  EXPECT_FALSE(idle.closed_by_server(std::chrono::milliseconds(1500)));
+  EXPECT_EQ(idle.request("POST", "/postback", "{}").status, 200);
+}
+
+TEST_F(Hardening, IdleConnectionsDoNotLockOthersOut) {
+  start({{"P2L_MAX_CONNECTIONS", "8"}, {"P2L_KEEPALIVE_TIMEOUT", "60"}});
+  std::vector<std::unique_ptr<HttpConnection>> hoard;
+  for (int i = 0; i < 50; ++i)
+    hoard.push_back(std::make_unique<HttpConnection>(port()));
+  std::this_thread::sleep_for(std::chrono::milliseconds(300));
+  HttpConnection client(port());
+  client.send_raw("POST /postback HTTP/1.1\r\nHost: x\r\nContent-Length: 2\r\n\r\n{}");
+  ASSERT_TRUE(client.readable(std::chrono::seconds(3))) << "a new client was locked out";
+  EXPECT_EQ(client.read_reply().status, 200);
+  const std::string log = receiver_->log_output();
+  EXPECT_EQ(log.find("accept failed"), std::string::npos) << log;
+}
+
+TEST_F(Hardening, AtTheLimitWithEveryConnectionBusyAcceptingPausesAndResumes) {
+  start({{"P2L_MAX_CONNECTIONS", "2"}, {"P2L_HEADER_TIMEOUT", "60"}});
+  // Two connections in the middle of a header: busy, not idle, so not closed for others.
+  auto busy1 = std::make_unique<HttpConnection>(port());
+  auto busy2 = std::make_unique<HttpConnection>(port());
+  busy1->send_raw("POST /postback HTTP/1.1\r\nHost:");
+  busy2->send_raw("POST /postback HTTP/1.1\r\nHost:");
+  std::this_thread::sleep_for(std::chrono::milliseconds(300));
+  HttpConnection waiting(port());  // the kernel completes the handshake; the receiver waits
+  waiting.send_raw("POST /postback HTTP/1.1\r\nHost: x\r\nContent-Length: 2\r\n\r\n{}");
+  EXPECT_FALSE(waiting.readable(std::chrono::milliseconds(1000))) << "accepted beyond the limit";
+  busy1.reset();  // one place frees up
+  ASSERT_TRUE(waiting.readable(std::chrono::seconds(3))) << "accepting did not resume";
+  EXPECT_EQ(waiting.read_reply().status, 200);
+  const std::string log = receiver_->log_output();
+  EXPECT_EQ(log.find("accept failed"), std::string::npos) << log;
 }
 
 }  // namespace

@@ -239,10 +239,10 @@ TEST_F(HttpContract, AChunkedBodyOverTheLimitIsRefused) {
 }
 
 TEST_F(HttpContract, IdleConnectionsAreClosedAfterTheKeepAliveTimeout) {
-  start({{"P2L_KEEPALIVE_TIMEOUT", "1"}});
+  start({{"P2L_KEEPALIVE_TIMEOUT", "1"}, {"P2L_HEADER_TIMEOUT", "1"}});
   HttpConnection idle(port());
   EXPECT_TRUE(idle.closed_by_server(std::chrono::milliseconds(5000)));
-  // A client that stops halfway through its header is cut off too.
+  // A client that stops halfway through its header is cut off too (P2L_HEADER_TIMEOUT).
   HttpConnection slow(port());
   slow.send_raw("POST /postback HTTP/1.1\r\nHost:");
   EXPECT_TRUE(slow.closed_by_server(std::chrono::milliseconds(5000)));
