@@ -1,6 +1,6 @@
 #include "p2l/yaml_emit.hpp"
 
-#include "yaml_cpp_include.hpp"
+#include "p2l/yaml_cpp_include.hpp"
 
 #include "p2l/yaml_json.hpp"
 

@@ -10,7 +10,7 @@
 #include "control_plane.hpp"
 #include "p2l/kube/errors.hpp"
 #include "p2l/kube/reflector.hpp"
-#include "p2l/kube/yaml_to_json.hpp"
+#include "p2l/yaml_json.hpp"
 
 namespace p2l::kube {
 namespace {
@@ -76,7 +76,7 @@ TEST_F(ApiServerFaults, TooOldResourceVersionIsExpired) {
   std::ifstream in(P2L_CRD_FILE);
   std::ostringstream text;
   text << in.rdbuf();
-  const json crd = yaml_to_json(text.str());
+  const json crd = load_yaml_documents(text.str()).documents.at(0).value;
   client.apply(resources::custom_resource_definitions(), crd, "post2log-test");
   const auto collection = collection_path(resources::post2logs(), "default");
   ASSERT_TRUE(eventually([&] {

@@ -10,7 +10,7 @@
 #include "control_plane.hpp"
 #include "p2l/kube/errors.hpp"
 #include "p2l/kube/events.hpp"
-#include "p2l/kube/yaml_to_json.hpp"
+#include "p2l/yaml_json.hpp"
 
 namespace p2l::kube {
 namespace {
@@ -107,7 +107,7 @@ json read_yaml_file(const std::filesystem::path& file) {
   std::ifstream in(file);
   std::ostringstream text;
   text << in.rdbuf();
-  return yaml_to_json(text.str());
+  return load_yaml_documents(text.str()).documents.at(0).value;
 }
 
 TEST_F(Integration, StatusPatchOnTheCustomResource) {

@@ -105,6 +105,19 @@ TEST(Kubeconfig, TokenAndInsecure) {
   EXPECT_EQ(connection.token->current(), "abc.def");
 }
 
+TEST(Kubeconfig, YamlOneOneBooleansAsKubectlReadsThem) {
+  // kubectl (sigs.k8s.io/yaml) reads YAML 1.1: `yes` is true. One reader for kubeconfigs and
+  // manifests keeps the operator reading them the same way.
+  TempDir dir;
+  const auto file = dir.write("config",
+                              "clusters: [{name: c, cluster: {server: 'https://h', "
+                              "insecure-skip-tls-verify: yes}}]\n"
+                              "users: [{name: u, user: {token: abc.def}}]\n"
+                              "contexts: [{name: x, context: {cluster: c, user: u}}]\n"
+                              "current-context: x\n");
+  EXPECT_TRUE(load_kubeconfig({file}).insecure_skip_tls_verify);
+}
+
 TEST(Kubeconfig, FirstFileWinsPerKeyAsKubectl) {
   TempDir dir;
   const auto first = dir.write("first",
@@ -114,7 +127,7 @@ TEST(Kubeconfig, FirstFileWinsPerKeyAsKubectl) {
                                 "clusters: [{name: c, cluster: {server: 'https://second'}},\n"
                                 "           {name: d, cluster: {server: 'https://d'}}]\n"
                                 "contexts: [{name: x, context: {cluster: d}},\n"
-                                "           {name: y, context: {cluster: d}}]\n"
+                                "           {name: other, context: {cluster: d}}]\n"
                                 "current-context: x\n");
   const auto list =
       split_kubeconfig_list(first.string() + "::" + second.string() + ":" + "/nonexistent/kc");
@@ -123,7 +136,7 @@ TEST(Kubeconfig, FirstFileWinsPerKeyAsKubectl) {
   EXPECT_EQ(merged.current_context, "x");  // only the second file sets it
   EXPECT_EQ(merged.clusters.at("c").server, "https://first");
   EXPECT_EQ(merged.contexts.at("x").cluster, "c");
-  EXPECT_EQ(merged.contexts.at("y").cluster, "d");
+  EXPECT_EQ(merged.contexts.at("other").cluster, "d");
   EXPECT_EQ(connection_from_kubeconfig(merged).server, "https://first");
 }
 

@@ -5,7 +5,7 @@
 
 #include "base64.hpp"
 #include "p2l/kube/errors.hpp"
-#include "p2l/kube/yaml_to_json.hpp"
+#include "p2l/yaml_json.hpp"
 
 namespace p2l::kube {
 
@@ -168,14 +168,16 @@ Kubeconfig read_kubeconfig(const std::vector<std::filesystem::path>& files) {
     // Like kubectl: a KUBECONFIG entry that does not exist is skipped.
     if (files.size() > 1 && !std::filesystem::exists(file)) continue;
     const std::string text = read_file(file);
-    json document;
-    try {
-      document = yaml_to_json(text);
-    } catch (const std::runtime_error& error) {
-      throw ConfigError("kubeconfig " + file.string() + ": not valid YAML: " + error.what());
+    // The YAML reader kubectl's rules use (YAML 1.1: `insecure-skip-tls-verify: yes` is true).
+    YamlLoadResult loaded = load_yaml_documents(text);
+    if (loaded.error) {
+      throw ConfigError("kubeconfig " + file.string() + ": not valid YAML: line " +
+                        std::to_string(loaded.error->line.value_or(0)) + ": " +
+                        loaded.error->message);
     }
     ++read_count;
-    if (document.is_null()) continue;  // an empty file
+    if (loaded.documents.empty() || loaded.documents.front().value.is_null()) continue;  // empty
+    const json document = std::move(loaded.documents.front().value);
     if (!document.is_object()) {
       throw ConfigError("kubeconfig " + file.string() + ": must be a YAML mapping");
     }

@@ -8,7 +8,7 @@
 #include <set>
 #include <string>
 
-#include "yaml_cpp_include.hpp"
+#include "p2l/yaml_cpp_include.hpp"
 
 namespace p2l {
 namespace {
