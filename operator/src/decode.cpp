@@ -200,6 +200,20 @@ class Decoder {
     }
   }
 
+  // NetworkPolicy peers are passed through; each must be an object.
+  void peers(ObjectReader& reader, std::optional<json>& out) {
+    const json* value = reader.take("from");
+    if (!value) return;
+    FieldPath path = reader.path("from");
+    if (!value->is_array()) {
+      type_error(errors_, path, "a list", *value);
+      return;
+    }
+    for (std::size_t i = 0; i < value->size(); ++i)
+      is_object((*value)[i], path.index(i));
+    out = *value;
+  }
+
   // Affinity is passed through to the pods; only its three top-level parts are known here.
   void affinity(ObjectReader& reader, std::optional<json>& out) {
     const json* value = reader.take("affinity");
@@ -243,6 +257,10 @@ class Decoder {
       string(ingress, "pathType", ingress_spec.path_type);
     });
     if (has_ingress) out.ingress = std::move(ingress_spec);
+    NetworkPolicySpec network_policy;
+    const bool has_network_policy = nested(
+        fields, "networkPolicy", [&](ObjectReader& policy) { peers(policy, network_policy.from); });
+    if (has_network_policy) out.network_policy = std::move(network_policy);
     integer(fields, "workers", out.workers);
     integer(fields, "replicas", out.replicas);
     quantity(fields, "storage", out.storage);

@@ -60,6 +60,11 @@ void to_json(json& out, const Toleration& value) {
   put_optional(out, "tolerationSeconds", value.toleration_seconds);
 }
 
+void to_json(json& out, const NetworkPolicySpec& value) {
+  out = json::object();
+  put_optional(out, "from", value.from);
+}
+
 void to_json(json& out, const Post2LogSpec& value) {
   out = json{{"port", value.port},
              {"endpoint", value.endpoint},
@@ -72,6 +77,7 @@ void to_json(json& out, const Post2LogSpec& value) {
              {"fluentd", value.fluentd}};
   put_optional(out, "nodePort", value.node_port);
   put_optional(out, "ingress", value.ingress);
+  put_optional(out, "networkPolicy", value.network_policy);
   put_optional(out, "storageClassName", value.storage_class_name);
   if (value.image != ImageSpec{}) out["image"] = value.image;
   if (value.resources != PodResources{}) out["resources"] = value.resources;

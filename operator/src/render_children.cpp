@@ -27,6 +27,9 @@ std::vector<json> render_children(const Post2Log& resource, const RenderOptions&
   if (json ingress = render_ingress(resource); !ingress.is_null()) {
     children.push_back(std::move(ingress));
   }
+  if (json policy = render_network_policy(resource); !policy.is_null()) {
+    children.push_back(std::move(policy));
+  }
   for (int shard = 0; shard < resource.spec.replicas; ++shard) {
     children.push_back(render_data_claim(resource, shard));
     if (resource.spec.fluentd.enabled) children.push_back(render_fluentd_claim(resource, shard));

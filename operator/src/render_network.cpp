@@ -1,4 +1,5 @@
 #include "p2l/names.hpp"
+#include "p2l/pod_layout.hpp"
 #include "p2l/render.hpp"
 
 namespace p2l {
@@ -40,6 +41,24 @@ json render_ingress(const Post2Log& resource) {
               {"kind", "Ingress"},
               {"metadata", std::move(metadata)},
               {"spec", std::move(spec)}};
+}
+
+json render_network_policy(const Post2Log& resource) {
+  if (!resource.spec.network_policy) return nullptr;
+  const std::string& name = resource.metadata.name;
+  json selector = instance_labels(name);
+  selector.erase(std::string{kLabelManagedBy});
+  // Only the receiver's port, from the given peers or from anywhere. Egress is left open:
+  // Fluentd's outputs go wherever outputConfig says.
+  json rule{{"ports", json::array({{{"protocol", "TCP"}, {"port", kReceiverContainerPort}}})}};
+  if (resource.spec.network_policy->from) rule["from"] = *resource.spec.network_policy->from;
+  return json{{"apiVersion", "networking.k8s.io/v1"},
+              {"kind", "NetworkPolicy"},
+              {"metadata", child_metadata(resource, name, instance_labels(name))},
+              {"spec",
+               {{"podSelector", {{"matchLabels", std::move(selector)}}},
+                {"policyTypes", json::array({"Ingress"})},
+                {"ingress", json::array({std::move(rule)})}}}};
 }
 
 }  // namespace p2l

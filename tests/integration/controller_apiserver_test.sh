@@ -299,6 +299,16 @@ check "ingress set: Ingress routes the endpoint to the Service" eventually 30 in
 k patch post2log demo --type=json -p '[{"op":"remove","path":"/spec/ingress"}]' >/dev/null
 check "ingress unset: Ingress deleted" eventually 30 absent ingress demo
 
+k patch post2log demo --type=merge -p '{"spec":{"networkPolicy":{"from":[{"podSelector":{"matchLabels":{"role":"sender"}}}]}}}' >/dev/null
+policy_on() {
+  jsonpath_is networkpolicy demo '{.spec.ingress[0].ports[0].port}' 8080 &&
+    jsonpath_is networkpolicy demo '{.spec.ingress[0].from[0].podSelector.matchLabels.role}' sender &&
+    jsonpath_is networkpolicy demo '{.spec.podSelector.matchLabels.app\.kubernetes\.io/instance}' demo
+}
+check "networkPolicy set: a NetworkPolicy admits the given peers to the receiver port" eventually 30 policy_on
+k patch post2log demo --type=json -p '[{"op":"remove","path":"/spec/networkPolicy"}]' >/dev/null
+check "networkPolicy unset: NetworkPolicy deleted" eventually 30 absent networkpolicy demo
+
 k patch post2log demo --type=merge -p '{"spec":{"fluentd":{"enabled":false}}}' >/dev/null
 fluentd_off() {
   absent configmap demo-fluentd || { echo "ConfigMap still there"; return 1; }
@@ -318,7 +328,7 @@ grep -q '^# rejected-by: model' "$invalid_case" || { echo "$invalid_case is not 
 expected=$(sed -n 's/^# expect: //p' "$invalid_case")
 bad_output=$(kubectl create --dry-run=client -o json -f "$invalid_case" | jq '.spec.fluentd.outputConfig')
 snapshot() {  # the children's specs and data, without server bookkeeping
-  k get deployments,services,configmaps,persistentvolumeclaims,ingresses -l app.kubernetes.io/instance=demo -o json |
+  k get deployments,services,configmaps,persistentvolumeclaims,ingresses,networkpolicies -l app.kubernetes.io/instance=demo -o json |
     jq -S '[.items[] | {kind, name: .metadata.name, labels: .metadata.labels, spec: (.spec // null), data: (.data // null)}]'
 }
 eventually 30 bash -c "[ \"\$(curl -sf $metrics_url/metrics | awk '/^post2log_operator_queue_depth/ {print \$2}')\" = 0 ]" >/dev/null
@@ -361,7 +371,7 @@ check "a fixed outputConfig: ConfigValid=True again" eventually 30 condition_is 
 k delete post2log demo --wait=false >/dev/null
 collected() {
   local left
-  left=$(k get deployments,services,configmaps,persistentvolumeclaims,ingresses -l app.kubernetes.io/instance=demo -o name)
+  left=$(k get deployments,services,configmaps,persistentvolumeclaims,ingresses,networkpolicies -l app.kubernetes.io/instance=demo -o name)
   [ -z "$left" ] || { echo "still there:"; echo "$left"; return 1; }
 }
 check "deleting the Post2Log garbage-collects every child (PVCs included)" eventually 90 collected

@@ -45,6 +45,22 @@ for sample in "$root"/manifests/samples/*.yaml; do
     kubectl apply --dry-run=server -n "$ns" -f "$sample"
 done
 
+# What the samples become (Deployments, PVCs, Service, Ingress, NetworkPolicy, ConfigMap) is
+# accepted by the API server too; each sample with the policy flags its comments name.
+children_accepted() {  # children_accepted SAMPLE [POLICY FLAGS...]
+  local sample=$1
+  shift
+  "$operator" render -f "$sample" "$@" | kubectl apply --dry-run=server -n "$ns" -f - >/dev/null
+}
+for sample in "$root"/manifests/samples/*.yaml; do
+  flags=()
+  case "$(basename "$sample")" in
+    nodeport.yaml) flags=(--allow-node-port) ;;
+    live-kafka.yaml) flags=(--allowed-image-prefix registry.example.com/) ;;
+  esac
+  check "the children of $(basename "$sample") are accepted" children_accepted "$sample" "${flags[@]}"
+done
+
 rejected() {  # rejected FILE FIELD
   local output
   if output=$(kubectl apply --dry-run=server -n "$ns" -f "$1" 2>&1); then

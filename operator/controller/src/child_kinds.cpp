@@ -10,13 +10,19 @@ kube::ResourceType ingresses() {
   return {.group = "networking.k8s.io", .version = "v1", .resource = "ingresses"};
 }
 
+kube::ResourceType network_policies() {
+  return {.group = "networking.k8s.io", .version = "v1", .resource = "networkpolicies"};
+}
+
 kube::ResourceType leases() {
   return {.group = "coordination.k8s.io", .version = "v1", .resource = "leases"};
 }
 
-std::array<ChildKind, 5> child_kinds() {
+std::array<ChildKind, 6> child_kinds() {
   return {ChildKind{"ConfigMap", kube::resources::config_maps()},
-          ChildKind{"Service", kube::resources::services()}, ChildKind{"Ingress", ingresses()},
+          ChildKind{"Service", kube::resources::services()},
+          ChildKind{"Ingress", ingresses()},
+          ChildKind{"NetworkPolicy", network_policies()},
           ChildKind{"PersistentVolumeClaim", persistent_volume_claims()},
           ChildKind{"Deployment", kube::resources::deployments()}};
 }

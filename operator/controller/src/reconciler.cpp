@@ -259,7 +259,7 @@ void Reconciler::remove_unwanted(const json& object, const std::vector<json>& de
     wanted.insert(child.at("kind").get<std::string>() + "/" + child_key(child));
   // PersistentVolumeClaims are never removed here: a shard's volumes may hold lines not yet
   // shipped, so they stay until the Post2Log itself is deleted. The Service always exists.
-  for (const std::string_view kind : {"Deployment", "Ingress", "ConfigMap"}) {
+  for (const std::string_view kind : {"Deployment", "Ingress", "NetworkPolicy", "ConfigMap"}) {
     const std::vector<json> owned = caches_.children(kind).select([&](const json& live) {
       const json& live_metadata = live.at("metadata");
       return controlled_by(live, uid) && !live_metadata.contains("deletionTimestamp") &&

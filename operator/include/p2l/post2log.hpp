@@ -45,6 +45,14 @@ struct IngressSpec {
   friend bool operator==(const IngressSpec&, const IngressSpec&) = default;
 };
 
+// Set (even empty): a NetworkPolicy admits traffic to the receiver port only.
+struct NetworkPolicySpec {
+  // networking.k8s.io/v1 NetworkPolicyPeers allowed to connect, passed through as given;
+  // unset: any source.
+  std::optional<nlohmann::json> from;
+  friend bool operator==(const NetworkPolicySpec&, const NetworkPolicySpec&) = default;
+};
+
 // Unset images and pull policy fall back to the operator-wide defaults (RenderOptions).
 struct ImageSpec {
   std::optional<std::string> receiver;
@@ -82,6 +90,7 @@ struct Post2LogSpec {
   bool log_query_params = true;
   std::optional<std::int32_t> node_port;
   std::optional<IngressSpec> ingress;
+  std::optional<NetworkPolicySpec> network_policy;
   std::int32_t workers = 1;
   std::int32_t replicas = 1;
   std::string storage = "4Gi";

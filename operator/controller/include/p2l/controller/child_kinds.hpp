@@ -14,11 +14,12 @@ struct ChildKind {
 };
 
 // Every kind of child, in the order render_children produces them.
-[[nodiscard]] std::array<ChildKind, 5> child_kinds();
+[[nodiscard]] std::array<ChildKind, 6> child_kinds();
 
 // The kinds the client library does not name itself.
 [[nodiscard]] kube::ResourceType persistent_volume_claims();
 [[nodiscard]] kube::ResourceType ingresses();
+[[nodiscard]] kube::ResourceType network_policies();
 [[nodiscard]] kube::ResourceType leases();
 
 }  // namespace p2l::controller
