@@ -101,7 +101,8 @@ kubectl wait --for condition=established --timeout=60s crd/post2logs.post2log.io
 
 # The operator runs with the install's RBAC: a token of its ServiceAccount, bound to
 # manifests/rbac.yaml's ClusterRole, so every code path below shows the role suffices.
-kubectl apply -f "$root/manifests/namespace.yaml" -f "$root/manifests/rbac.yaml" >/dev/null || exit 1
+kubectl apply -f "$root/manifests/namespace.yaml" -f "$root/manifests/base/serviceaccount.yaml" \
+  -f "$root/manifests/rbac.yaml" >/dev/null || exit 1
 operator_kubeconfig=$work/operator.kubeconfig
 token=$(kubectl -n post2log-system create token post2log-operator --duration=2h) || exit 1
 kubectl config view --minify --raw -o json |
@@ -110,7 +111,7 @@ sa=system:serviceaccount:post2log-system:post2log-operator
 least_privilege() {
   local denied
   for denied in "update deployments" "update services" "delete persistentvolumeclaims" \
-                "delete services" "update post2logs/status" "create post2logs" "get secrets"; do
+                "delete services" "update post2logs --subresource=status" "create post2logs" "get secrets"; do
     if kubectl auth can-i $denied --as="$sa" -n "$ns" >/dev/null 2>&1; then
       echo "the operator's role allows: $denied"; return 1
     fi

@@ -1,0 +1,109 @@
+#!/usr/bin/env bash
+# The two installs on a real kube-apiserver: the cluster-wide one (manifests/) is
+# accepted as it is; the namespaced one (manifests/namespaced/), installed into a
+# namespace of the test's choosing, grants the operator's ServiceAccount what it
+# needs there and nothing anywhere else, and the operator, run with that
+# ServiceAccount's token, reconciles a Post2Log and holds its Lease there.
+# (integration.controller runs the cluster-wide RBAC through every code path.)
+#
+# Usage: install_test.sh CONTROL_PLANE_DIR
+set -uo pipefail
+here=$(cd "$(dirname "$0")" && pwd)
+root=$(cd "$here/../.." && pwd)
+# shellcheck source=../lib/checks.sh
+# shellcheck source-path=SCRIPTDIR
+source "$here/../lib/checks.sh"
+plane=${1:?usage: install_test.sh CONTROL_PLANE_DIR}
+use_control_plane "$plane"
+operator=${P2L_OPERATOR_BIN:-$root/build/operator/post2log-operator}
+[ -x "$operator" ] || { echo "operator binary $operator is missing"; exit 1; }
+need_tools kubectl jq
+
+ns=install-test-$$
+other=install-other-$$
+work=$(mktemp -d)
+operator_log=$work/operator.log
+operator_pid=""
+cleanup() {
+  if [ -n "$operator_pid" ]; then kill -TERM "$operator_pid" 2>/dev/null; wait "$operator_pid" 2>/dev/null; fi
+  kubectl delete namespace "$ns" "$other" --wait=false >/dev/null 2>&1
+  rm -rf "$work"
+}
+trap cleanup EXIT
+on_failure() { log_tail "operator log" "$operator_log" 30; }
+k() { kubectl -n "$ns" "$@"; }
+
+kubectl apply -f "$root/manifests/namespace.yaml" >/dev/null || exit 1
+check "the cluster-wide install (kubectl apply -k manifests/) is accepted" \
+  kubectl apply -k "$root/manifests/" --dry-run=server
+
+kubectl create namespace "$ns" >/dev/null && kubectl create namespace "$other" >/dev/null || exit 1
+# The namespaced install into the test's namespace, as a user would with `namespace:`.
+mkdir -p "$work/install"
+cat >"$work/install/kustomization.yaml" <<YAML
+apiVersion: kustomize.config.k8s.io/v1beta1
+kind: Kustomization
+namespace: $ns
+resources:
+  - $(realpath --relative-to="$work/install" "$root/manifests/namespaced")
+YAML
+check "the namespaced install (kubectl apply -k) into namespace $ns" kubectl apply -k "$work/install"
+reads_its_namespace() {
+  local deployment
+  deployment=$(k get deployment post2log-operator -o json) || return 1
+  jq -e '.spec.template.spec.containers[0] | (.args | index("--namespace=$(POD_NAMESPACE)")) != null
+    and (.env | any(.name == "POD_NAMESPACE" and .valueFrom.fieldRef.fieldPath == "metadata.namespace"))' \
+    <<<"$deployment" >/dev/null || { echo "the operator is not told its namespace"; return 1; }
+  [ "$(k get rolebinding post2log-operator -o jsonpath='{.subjects[0].namespace}')" = "$ns" ] ||
+    { echo "the RoleBinding does not name the ServiceAccount in $ns"; return 1; }
+}
+check "the operator watches the namespace it runs in; its RoleBinding names its ServiceAccount there" reads_its_namespace
+
+sa=system:serviceaccount:$ns:post2log-operator
+bounded() {
+  local verb
+  for verb in "list post2logs" "patch post2logs --subresource=status" "create deployments" "patch services" \
+              "create events.events.k8s.io" "update leases"; do
+    kubectl auth can-i $verb --as="$sa" -n "$ns" >/dev/null || { echo "not allowed in $ns: $verb"; return 1; }
+  done
+  for verb in "list post2logs" "create deployments" "get configmaps"; do
+    if kubectl auth can-i $verb --as="$sa" -n "$other" >/dev/null 2>&1; then echo "allowed in $other: $verb"; return 1; fi
+  done
+  if kubectl auth can-i list post2logs --all-namespaces --as="$sa" >/dev/null 2>&1; then
+    echo "allowed cluster-wide: list post2logs"; return 1
+  fi
+}
+check "its Role grants what it needs in $ns and nothing in other namespaces or cluster-wide" bounded
+
+token=$(k create token post2log-operator --duration=1h) || exit 1
+kubectl config view --minify --raw -o json |
+  jq --arg token "$token" '.users[0].user = {token: $token}' >"$work/operator.kubeconfig" || exit 1
+"$operator" run --kubeconfig "$work/operator.kubeconfig" --namespace "$ns" --leader-elect \
+  --leader-election-namespace "$ns" --metrics-bind-address 127.0.0.1:0 --resync-period 5s \
+  2>"$operator_log" &
+operator_pid=$!
+
+k apply -f - >/dev/null <<'YAML'
+apiVersion: post2log.io/v1alpha1
+kind: Post2Log
+metadata:
+  name: scoped
+YAML
+reconciled() {
+  for child in deployment/scoped-0 service/scoped configmap/scoped-fluentd pvc/scoped-0-data; do
+    k get "$child" >/dev/null 2>&1 || { echo "$child missing"; return 1; }
+  done
+  [ "$(k get post2log scoped -o jsonpath='{.status.observedGeneration}')" = 1 ] || { echo "no status"; return 1; }
+}
+check "with the namespaced install's token, the operator reconciles a Post2Log in $ns" eventually 60 reconciled
+holds_lease() { k get lease post2log-operator -o jsonpath='{.spec.holderIdentity}' | grep -q .; }
+check "and holds its Lease there" eventually 30 holds_lease
+no_errors() {
+  if grep -q '"level":"error"' "$operator_log"; then grep '"level":"error"' "$operator_log" | head -3; return 1; fi
+}
+check "no error in its log (nothing it was refused)" no_errors
+
+sigterm_and_wait "$operator_pid"
+operator_pid=""
+check "SIGTERM: the operator stops and exits 0" stopped_cleanly
+summary
