@@ -3,7 +3,8 @@
 # accepted as it is; the namespaced one (manifests/namespaced/), installed into a
 # namespace of the test's choosing, grants the operator's ServiceAccount what it
 # needs there and nothing anywhere else, and the operator, run with that
-# ServiceAccount's token, reconciles a Post2Log and holds its Lease there.
+# ServiceAccount's token (from an exec credential plugin), reconciles a Post2Log
+# and holds its Lease there.
 # (integration.controller runs the cluster-wide RBAC through every code path.)
 #
 # Usage: install_test.sh CONTROL_PLANE_DIR
@@ -75,9 +76,25 @@ bounded() {
 }
 check "its Role grants what it needs in $ns and nothing in other namespaces or cluster-wide" bounded
 
-token=$(k create token post2log-operator --duration=1h) || exit 1
+# The operator authenticates through an exec credential plugin (users[].user.exec), as on
+# EKS, GKE or AKS: a script that prints the ServiceAccount's token as an ExecCredential,
+# except on its first run, when it prints one the API server refuses (401), so the client
+# must run it again.
+k create token post2log-operator --duration=1h >"$work/token" || exit 1
+cat >"$work/plugin.sh" <<SCRIPT
+#!/bin/sh
+echo run >>"$work/plugin-runs"
+token=\$(cat "$work/token")
+[ "\$(wc -l <"$work/plugin-runs")" -eq 1 ] && token=not-a-valid-token
+[ "\$P2L_TEST_AUDIENCE" = operator ] || exit 9
+printf '{"apiVersion":"client.authentication.k8s.io/v1","kind":"ExecCredential","status":{"token":"%s","expirationTimestamp":"%s"}}\n' \
+  "\$token" "\$(date -u -d '+1 hour' +%Y-%m-%dT%H:%M:%SZ)"
+SCRIPT
+chmod +x "$work/plugin.sh"
 kubectl config view --minify --raw -o json |
-  jq --arg token "$token" '.users[0].user = {token: $token}' >"$work/operator.kubeconfig" || exit 1
+  jq --arg plugin "$work/plugin.sh" '.users[0].user = {exec: {apiVersion: "client.authentication.k8s.io/v1",
+    command: $plugin, env: [{name: "P2L_TEST_AUDIENCE", value: "operator"}], interactiveMode: "Never"}}' \
+  >"$work/operator.kubeconfig" || exit 1
 "$operator" run --kubeconfig "$work/operator.kubeconfig" --namespace "$ns" --leader-elect \
   --leader-election-namespace "$ns" --metrics-bind-address 127.0.0.1:0 --resync-period 5s \
   2>"$operator_log" &
@@ -95,9 +112,16 @@ reconciled() {
   done
   [ "$(k get post2log scoped -o jsonpath='{.status.observedGeneration}')" = 1 ] || { echo "no status"; return 1; }
 }
-check "with the namespaced install's token, the operator reconciles a Post2Log in $ns" eventually 60 reconciled
+check "with the namespaced install's token from a credential plugin, the operator reconciles in $ns" eventually 60 reconciled
 holds_lease() { k get lease post2log-operator -o jsonpath='{.spec.holderIdentity}' | grep -q .; }
 check "and holds its Lease there" eventually 30 holds_lease
+plugin_runs() {
+  local n
+  n=$(wc -l <"$work/plugin-runs")
+  [ "$n" = 2 ] || { echo "the plugin ran $n times (expected 2: the refused token, then a good one kept)"; return 1; }
+}
+sleep 6  # a resync at --resync-period 5s: more requests, on the kept token
+check "exec plugin: run again after the 401, then its token kept until it expires" plugin_runs
 no_errors() {
   if grep -q '"level":"error"' "$operator_log"; then grep '"level":"error"' "$operator_log" | head -3; return 1; fi
 }

@@ -38,21 +38,23 @@ std::string_view propagation_name(Propagation propagation) {
 Client::Client(Connection connection, std::shared_ptr<Transport> transport, spdlog::logger& logger)
     : connection_(std::move(connection)), transport_(std::move(transport)), logger_(logger) {}
 
-void Client::authorize(Request& request) {
-  if (!connection_.token) return;
+std::string Client::authorize(Request& request) {
+  if (!connection_.token) return {};
   std::erase_if(request.headers,
                 [](const auto& header) { return header.first == "Authorization"; });
-  request.headers.emplace_back("Authorization", "Bearer " + connection_.token->current());
+  std::string token = connection_.token->current();
+  request.headers.emplace_back("Authorization", "Bearer " + token);
+  return token;
 }
 
 Response Client::send(Request request) {
   const auto started = std::chrono::steady_clock::now();
-  authorize(request);
+  const std::string sent = authorize(request);
   Response response = transport_->send(request);
-  if (response.status == 401 && connection_.token && connection_.token->file()) {
-    // The service-account token rotated under us: read it again and retry once.
-    logger_.info("{} {}: 401, reading the token file again", request.method, request.target);
-    connection_.token->invalidate();
+  if (response.status == 401 && connection_.token && connection_.token->refreshable()) {
+    // The token rotated or expired under us: read the file or run the plugin again, retry once.
+    logger_.info("{} {}: 401, fetching the token again", request.method, request.target);
+    connection_.token->invalidate(sent);
     authorize(request);
     response = transport_->send(request);
   }
@@ -137,7 +139,7 @@ WatchStream Client::watch(std::string_view collection, std::string_view resource
       std::chrono::seconds(std::max(options.timeout_seconds, 0)) + options.idle_margin;
 
   for (int attempt = 0;; ++attempt) {
-    authorize(request);
+    const std::string sent = authorize(request);
     auto stream = transport_->open_stream(request);
     const int status = stream->status();
     logger_.debug("WATCH {} -> {}", request.target, status);
@@ -150,8 +152,8 @@ WatchStream Client::watch(std::string_view collection, std::string_view resource
     } catch (const TransportError&) {
       // Report the status we have.
     }
-    if (status == 401 && attempt == 0 && connection_.token && connection_.token->file()) {
-      connection_.token->invalidate();
+    if (status == 401 && attempt == 0 && connection_.token && connection_.token->refreshable()) {
+      connection_.token->invalidate(sent);
       continue;
     }
     throw api_error_from_response(status, body);

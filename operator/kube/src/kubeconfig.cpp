@@ -113,6 +113,45 @@ void from_json(const json& j, KubeconfigCluster& cluster) {
   cluster.insecure_skip_tls_verify = optional_bool(j, "insecure-skip-tls-verify");
 }
 
+// users[].user.exec, as client-go reads it.
+ExecConfig exec_from_json(const json& j) {
+  if (!j.is_object()) throw ConfigError("exec: must be a mapping");
+  ExecConfig exec;
+  try {
+    exec.command = required_string(j, "command");
+    exec.api_version = required_string(j, "apiVersion");
+    exec.interactive_mode = optional_string(j, "interactiveMode").value_or("IfAvailable");
+    exec.install_hint = optional_string(j, "installHint").value_or("");
+  } catch (const ConfigError& error) {
+    throw ConfigError(std::string("exec.") + error.what());
+  }
+  if (exec.api_version != "client.authentication.k8s.io/v1" &&
+      exec.api_version != "client.authentication.k8s.io/v1beta1") {
+    throw ConfigError("exec.apiVersion: " + exec.api_version +
+                      " is not supported (client.authentication.k8s.io/v1 or v1beta1)");
+  }
+  if (exec.interactive_mode != "Never" && exec.interactive_mode != "IfAvailable" &&
+      exec.interactive_mode != "Always") {
+    throw ConfigError("exec.interactiveMode: must be Never, IfAvailable or Always");
+  }
+  if (const auto args = j.find("args"); args != j.end() && !args->is_null()) {
+    if (!args->is_array()) throw ConfigError("exec.args: must be a list of strings");
+    for (const json& arg : *args) {
+      if (!arg.is_string()) throw ConfigError("exec.args: must be a list of strings");
+      exec.args.push_back(arg.get<std::string>());
+    }
+  }
+  if (const auto env = j.find("env"); env != j.end() && !env->is_null()) {
+    if (!env->is_array()) throw ConfigError("exec.env: must be a list of {name, value}");
+    for (const json& item : *env) {
+      if (!item.is_object()) throw ConfigError("exec.env: must be a list of {name, value}");
+      exec.env.emplace_back(required_string(item, "name"),
+                            optional_string(item, "value").value_or(""));
+    }
+  }
+  return exec;
+}
+
 void from_json(const json& j, KubeconfigUser& user) {
   user.client_certificate = optional_string(j, "client-certificate");
   user.client_certificate_data = optional_string(j, "client-certificate-data");
@@ -120,6 +159,20 @@ void from_json(const json& j, KubeconfigUser& user) {
   user.client_key_data = optional_string(j, "client-key-data");
   user.token = optional_string(j, "token");
   user.token_file = optional_string(j, "tokenFile");
+  if (const auto exec = j.find("exec"); exec != j.end() && !exec->is_null()) {
+    user.exec = exec_from_json(*exec);
+  }
+  // Rather than send requests unauthenticated, name what this client cannot do.
+  if (j.contains("auth-provider")) {
+    throw ConfigError(
+        "auth-provider: not supported (it was removed from kubectl too); use an exec "
+        "credential plugin (users[].user.exec), e.g. gke-gcloud-auth-plugin or kubelogin");
+  }
+  if (j.contains("username") || j.contains("password")) {
+    throw ConfigError(
+        "username/password: basic authentication is not supported; use a token, "
+        "a client certificate or an exec credential plugin");
+  }
 }
 
 void from_json(const json& j, KubeconfigContext& context) {
@@ -143,6 +196,17 @@ void to_json(json& j, const KubeconfigUser& user) {
   set_optional(j, "client-key-data", user.client_key_data);
   set_optional(j, "token", user.token);
   set_optional(j, "tokenFile", user.token_file);
+  if (user.exec) {
+    json env = json::array();
+    for (const auto& [name, value] : user.exec->env)
+      env.push_back({{"name", name}, {"value", value}});
+    j["exec"] = {{"command", user.exec->command},
+                 {"args", user.exec->args},
+                 {"env", env},
+                 {"apiVersion", user.exec->api_version},
+                 {"interactiveMode", user.exec->interactive_mode}};
+    if (!user.exec->install_hint.empty()) j["exec"]["installHint"] = user.exec->install_hint;
+  }
 }
 
 void to_json(json& j, const KubeconfigContext& context) {
@@ -267,6 +331,9 @@ Connection connection_from_kubeconfig(const Kubeconfig& config, const std::strin
     }
     if (user.token && !user.token->empty()) {
       connection.token = std::make_shared<TokenSource>(*user.token);
+    } else if (user.exec) {
+      // Run on the first request, so a plugin that fails is reported by the request.
+      connection.token = std::make_shared<TokenSource>(*user.exec);
     } else if (user.token_file && !user.token_file->empty()) {
       connection.token = std::make_shared<TokenSource>(*user.token_file, std::chrono::seconds(60));
       try {

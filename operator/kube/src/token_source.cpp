@@ -28,8 +28,21 @@ TokenSource::TokenSource(std::string fixed_token) : token_(std::move(fixed_token
 TokenSource::TokenSource(std::filesystem::path file, std::chrono::seconds max_age)
     : file_(std::move(file)), max_age_(max_age) {}
 
+TokenSource::TokenSource(ExecConfig plugin) : plugin_(std::move(plugin)) {}
+
 std::string TokenSource::current() {
   std::lock_guard lock(mutex_);
+  if (plugin_) {
+    // Run again a little before the token expires, not when a request already failed.
+    const auto margin = std::chrono::seconds(10);
+    if (!read_at_ || (expiry_ && std::chrono::system_clock::now() + margin >= *expiry_)) {
+      ExecCredential credential = run_exec_plugin(*plugin_);
+      token_ = std::move(credential.token);
+      expiry_ = credential.expiry;
+      read_at_ = std::chrono::steady_clock::now();
+    }
+    return token_;
+  }
   if (!file_) return token_;
   const auto now = std::chrono::steady_clock::now();
   if (!read_at_ || now - *read_at_ >= max_age_) {
@@ -39,8 +52,9 @@ std::string TokenSource::current() {
   return token_;
 }
 
-void TokenSource::invalidate() {
+void TokenSource::invalidate(const std::string& rejected) {
   std::lock_guard lock(mutex_);
+  if (!rejected.empty() && rejected != token_) return;
   read_at_.reset();
 }
 

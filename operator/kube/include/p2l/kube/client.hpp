@@ -78,7 +78,8 @@ class Client {
 
  private:
   Response send_checked(Request request);
-  void authorize(Request& request);
+  // Sets the Authorization header; returns the token it holds (empty: none).
+  std::string authorize(Request& request);
 
   Connection connection_;
   std::shared_ptr<Transport> transport_;

@@ -10,6 +10,7 @@
 #include <nlohmann/json.hpp>
 
 #include "p2l/kube/connection.hpp"
+#include "p2l/kube/exec_credential.hpp"
 
 namespace p2l::kube {
 
@@ -29,6 +30,7 @@ struct KubeconfigUser {
   std::optional<std::string> client_key_data;          // base64 PEM
   std::optional<std::string> token;
   std::optional<std::string> token_file;
+  std::optional<ExecConfig> exec;  // a credential plugin
 };
 
 struct KubeconfigContext {
