@@ -2,14 +2,17 @@
 #include <gtest/gtest.h>
 
 #include <atomic>
+#include <cstdlib>
 
 #include <fstream>
 #include <sstream>
 #include <thread>
 
 #include "control_plane.hpp"
+#include "p2l/kube/cpprest_transport.hpp"
 #include "p2l/kube/errors.hpp"
 #include "p2l/kube/events.hpp"
+#include "p2l/kube/kubeconfig.hpp"
 #include "p2l/yaml_json.hpp"
 
 namespace p2l::kube {
@@ -279,6 +282,28 @@ TEST_F(Integration, EventsAreRecorded) {
                                created["metadata"]["name"].get<std::string>());
   EXPECT_EQ(core["involvedObject"]["name"], "subject");
   EXPECT_EQ(core["message"], "applied 3 children");
+}
+
+TEST_F(Integration, OnlyTheClustersCaIsTrustedWhenOneIsGiven) {
+  const ControlPlane& plane = ControlPlane::instance();
+  const auto pki = plane.dir() / "pki";
+  const auto read = [](const std::filesystem::path& file) {
+    std::ifstream in(file);
+    std::ostringstream text;
+    text << in.rdbuf();
+    return text.str();
+  };
+  // The system trust store (OpenSSL's default paths, pointed here at a file) holds the CA
+  // that signed the API server's certificate; the kubeconfig names another CA.
+  ::setenv("SSL_CERT_FILE", (pki / "ca.crt").c_str(), 1);
+  Connection connection = load_kubeconfig({plane.kubeconfig()});
+  connection.ca_pem = read(pki / "front-proxy-ca.crt");
+  auto transport = make_cpprest_transport(connection, testing::integration_logger());
+  Client wrong_ca(std::move(connection), std::move(transport), testing::integration_logger());
+  EXPECT_THROW((void)wrong_ca.get("/version"), TransportError)
+      << "a certificate the named CA did not sign was accepted through the system store";
+  ::unsetenv("SSL_CERT_FILE");
+  EXPECT_EQ(client.get("/version").value("gitVersion", ""), "v1.34.4");
 }
 
 TEST_F(Integration, ErrorsCarryTheServersMessage) {

@@ -2,7 +2,13 @@
 
 #include <cstdlib>
 
+#include <spdlog/logger.h>
+#include <spdlog/sinks/ostream_sink.h>
+
+#include <sstream>
+
 #include "p2l/kube/connection.hpp"
+#include "p2l/kube/cpprest_transport.hpp"
 #include "p2l/kube/errors.hpp"
 #include "p2l/kube/kubeconfig.hpp"
 #include "temp_dir.hpp"
@@ -116,6 +122,20 @@ TEST(Kubeconfig, YamlOneOneBooleansAsKubectlReadsThem) {
                               "contexts: [{name: x, context: {cluster: c, user: u}}]\n"
                               "current-context: x\n");
   EXPECT_TRUE(load_kubeconfig({file}).insecure_skip_tls_verify);
+}
+
+TEST(Kubeconfig, InsecureSkipTlsVerifyIsLoggedAsAWarning) {
+  Connection connection;
+  connection.server = "https://127.0.0.1:1";
+  connection.source = "kubeconfig context x";
+  connection.insecure_skip_tls_verify = true;
+  std::ostringstream text;
+  auto captured = std::make_shared<spdlog::sinks::ostream_sink_mt>(text);
+  spdlog::logger logger("test", captured);
+  (void)make_cpprest_transport(connection, logger);
+  EXPECT_NE(text.str().find("[warning] insecure-skip-tls-verify is set for https://127.0.0.1:1"),
+            std::string::npos)
+      << text.str();
 }
 
 TEST(Kubeconfig, FirstFileWinsPerKeyAsKubectl) {

@@ -5,6 +5,7 @@
 
 #include <cpprest/http_client.h>
 #include <cpprest/producerconsumerstream.h>
+#include <openssl/ssl.h>
 #include <boost/asio/ssl.hpp>
 
 #include <atomic>
@@ -38,6 +39,9 @@ http_client_config make_config(const std::shared_ptr<const TlsMaterial>& tls, bo
     // Runs for every new connection; a bad certificate fails that connection's request.
     try {
       if (!tls->ca_pem.empty()) {
+        // The cluster's CA alone: the context comes with the system's trust store loaded,
+        // and a certificate any public CA signed must not pass for the API server's.
+        SSL_CTX_set_cert_store(context.native_handle(), X509_STORE_new());
         context.add_certificate_authority(boost::asio::buffer(tls->ca_pem));
       }
       if (!tls->client_cert_pem.empty()) {
@@ -242,6 +246,12 @@ class CpprestTransport final : public Transport {
 
 std::shared_ptr<Transport> make_cpprest_transport(const Connection& connection,
                                                   spdlog::logger& logger) {
+  if (connection.insecure_skip_tls_verify) {
+    logger.warn(
+        "insecure-skip-tls-verify is set for {} ({}): the API server's certificate is "
+        "not checked, so anyone on the path can read and change this traffic",
+        connection.server, connection.source);
+  }
   return std::make_shared<CpprestTransport>(connection, logger);
 }
 
