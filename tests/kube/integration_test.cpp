@@ -306,6 +306,52 @@ TEST_F(Integration, OnlyTheClustersCaIsTrustedWhenOneIsGiven) {
   EXPECT_EQ(client.get("/version").value("gitVersion", ""), "v1.34.4");
 }
 
+TEST_F(Integration, RotatedClientCertificateFilesAreReadAgain) {
+  const ControlPlane& plane = ControlPlane::instance();
+  const auto pki = plane.dir() / "pki";
+  const std::filesystem::path dir =
+      std::filesystem::temp_directory_path() / ("p2l-rotate-" + std::to_string(::getpid()));
+  std::filesystem::create_directories(dir);
+  const auto install = [&](const std::string& name) {  // as a cert manager would: rename over
+    for (const char* extension : {".crt", ".key"}) {
+      std::filesystem::copy_file(pki / (name + extension), dir / (std::string("new") + extension),
+                                 std::filesystem::copy_options::overwrite_existing);
+      std::filesystem::rename(dir / (std::string("new") + extension),
+                              dir / (std::string("client") + extension));
+    }
+  };
+  install("admin");
+  const json served = read_yaml_file(plane.kubeconfig());
+  const json kubeconfig = {
+      {"apiVersion", "v1"},
+      {"kind", "Config"},
+      {"clusters", {{{"name", "c"},
+                     {"cluster", {{"server", served["clusters"][0]["cluster"]["server"]},
+                                  {"certificate-authority", (pki / "ca.crt").string()}}}}}},
+      {"users", {{{"name", "u"},
+                  {"user", {{"client-certificate", (dir / "client.crt").string()},
+                            {"client-key", (dir / "client.key").string()}}}}}},
+      {"contexts", {{{"name", "x"}, {"context", {{"cluster", "c"}, {"user", "u"}}}}}},
+      {"current-context", "x"}};
+  std::ofstream(dir / "kubeconfig") << kubeconfig.dump();
+  Connection connection = load_kubeconfig({dir / "kubeconfig"});
+  auto transport = make_cpprest_transport(connection, testing::integration_logger());
+  Client rotating(std::move(connection), std::move(transport), testing::integration_logger());
+  const auto who = [&] {
+    return rotating
+        .create("/apis/authentication.k8s.io/v1/selfsubjectreviews",
+                {{"apiVersion", "authentication.k8s.io/v1"}, {"kind", "SelfSubjectReview"}})
+        .at("status")
+        .at("userInfo")
+        .value("username", "");
+  };
+  EXPECT_EQ(who(), "post2log-admin");
+  install("apiserver-kubelet-client");  // the certificate rotated on disk
+  EXPECT_EQ(who(), "kube-apiserver-kubelet-client")
+      << "the next request did not use the new certificate";
+  std::filesystem::remove_all(dir);
+}
+
 TEST_F(Integration, ErrorsCarryTheServersMessage) {
   try {
     client.get("/api/v1/namespaces/default/configmaps/absent");

@@ -54,6 +54,7 @@ Connection load_in_cluster(const InClusterSettings& settings) {
   const bool ipv6 = host->find(':') != std::string::npos;
   connection.server = "https://" + (ipv6 ? "[" + *host + "]" : *host) + ":" + *port;
   connection.ca_pem = read_in_cluster_file(settings.ca_file);
+  connection.ca_file = settings.ca_file;
   connection.token = std::make_shared<TokenSource>(settings.token_file, settings.token_max_age);
   try {
     (void)connection.token->current();

@@ -8,9 +8,14 @@
 #include <openssl/ssl.h>
 #include <boost/asio/ssl.hpp>
 
+#include <array>
 #include <atomic>
+#include <filesystem>
+#include <fstream>
 #include <map>
 #include <mutex>
+#include <optional>
+#include <sstream>
 
 #include "p2l/kube/errors.hpp"
 
@@ -26,6 +31,56 @@ struct TlsMaterial {
   std::string ca_pem;
   std::string client_cert_pem;
   std::string client_key_pem;
+};
+
+// The files the material came from, and when each last changed: a rotated certificate (a
+// kubeconfig's client certificate, the in-cluster CA) is read again before the next request.
+class TlsFiles {
+ public:
+  explicit TlsFiles(const Connection& connection)
+      : files_{connection.ca_file, connection.client_cert_file, connection.client_key_file} {
+    for (std::size_t i = 0; i < files_.size(); ++i)
+      stamps_[i] = stamp(files_[i]);
+  }
+
+  // The material again when a file changed since the last look (and reads whole), else none.
+  std::optional<TlsMaterial> reread_if_changed(const TlsMaterial& current) {
+    bool changed = false;
+    for (std::size_t i = 0; i < files_.size(); ++i) {
+      const auto now = stamp(files_[i]);
+      if (now != stamps_[i]) {
+        stamps_[i] = now;
+        changed = true;
+      }
+    }
+    if (!changed) return std::nullopt;
+    TlsMaterial fresh = current;
+    std::string* targets[] = {&fresh.ca_pem, &fresh.client_cert_pem, &fresh.client_key_pem};
+    for (std::size_t i = 0; i < files_.size(); ++i) {
+      if (files_[i].empty()) continue;
+      std::ifstream in(files_[i], std::ios::binary);
+      std::ostringstream text;
+      text << in.rdbuf();
+      if (!in || text.str().empty()) return std::nullopt;  // mid-rotation: look again next time
+      *targets[i] = text.str();
+    }
+    return fresh;
+  }
+
+ private:
+  using Stamp = std::optional<std::pair<std::filesystem::file_time_type, std::uintmax_t>>;
+  static Stamp stamp(const std::filesystem::path& file) {
+    if (file.empty()) return std::nullopt;
+    std::error_code error;
+    const auto time = std::filesystem::last_write_time(file, error);
+    if (error) return std::nullopt;
+    const auto size = std::filesystem::file_size(file, error);
+    if (error) return std::nullopt;
+    return std::make_pair(time, size);
+  }
+
+  std::array<std::filesystem::path, 3> files_;
+  std::array<Stamp, 3> stamps_;
 };
 
 http_client_config make_config(const std::shared_ptr<const TlsMaterial>& tls, bool verify,
@@ -154,6 +209,7 @@ class CpprestTransport final : public Transport {
         verify_(!connection.insecure_skip_tls_verify),
         tls_(std::make_shared<TlsMaterial>(
             TlsMaterial{connection.ca_pem, connection.client_cert_pem, connection.client_key_pem})),
+        tls_files_(connection),
         logger_(logger) {
     try {
       (void)web::uri(server_);
@@ -195,7 +251,7 @@ class CpprestTransport final : public Transport {
     // A client of its own: the stream holds a connection for minutes, and a broken one must
     // not go back to a shared pool.
     auto client = std::make_unique<http_client>(
-        web::uri(server_), make_config(tls_, verify_, request.timeout, logger_));
+        web::uri(server_), make_config(current_tls(), verify_, request.timeout, logger_));
     pplx::cancellation_token_source cancel;
     try {
       auto response = client->request(make_request(request), cancel.get_token()).get();
@@ -219,13 +275,26 @@ class CpprestTransport final : public Transport {
 
   // Shared so that a request in flight keeps its client while another thread drops it.
   std::shared_ptr<http_client> client_for(std::chrono::milliseconds timeout) {
+    const auto tls = current_tls();
     std::lock_guard lock(mutex_);
     auto& client = clients_[timeout.count()];
     if (!client) {
       client = std::make_shared<http_client>(web::uri(server_),
-                                             make_config(tls_, verify_, timeout, logger_));
+                                             make_config(tls, verify_, timeout, logger_));
     }
     return client;
+  }
+
+  // The TLS material, read again when its files changed; then the pooled connections, made
+  // with the old material, are dropped.
+  std::shared_ptr<const TlsMaterial> current_tls() {
+    std::lock_guard lock(mutex_);
+    if (auto fresh = tls_files_.reread_if_changed(*tls_)) {
+      logger_.info("TLS certificate or CA files changed: reading them again for new connections");
+      tls_ = std::make_shared<const TlsMaterial>(std::move(*fresh));
+      clients_.clear();
+    }
+    return tls_;
   }
 
   void forget_client(std::chrono::milliseconds timeout) {
@@ -235,7 +304,8 @@ class CpprestTransport final : public Transport {
 
   std::string server_;
   bool verify_;
-  std::shared_ptr<const TlsMaterial> tls_;
+  std::shared_ptr<const TlsMaterial> tls_;  // guarded by mutex_
+  TlsFiles tls_files_;                      // guarded by mutex_
   spdlog::logger& logger_;
   std::mutex mutex_;
   // One pooled client per timeout in use (in practice one or two).

@@ -309,6 +309,13 @@ Connection connection_from_kubeconfig(const Kubeconfig& config, const std::strin
   connection.ca_pem =
       pem_from(cluster.certificate_authority_data, cluster.certificate_authority, cluster_where,
                "certificate-authority-data", "certificate-authority");
+  // Files (not inline data) are watched for rotation by the transport.
+  const auto file_of = [](const std::optional<std::string>& data,
+                          const std::optional<std::string>& file) -> std::filesystem::path {
+    if ((data && !data->empty()) || !file) return {};
+    return *file;
+  };
+  connection.ca_file = file_of(cluster.certificate_authority_data, cluster.certificate_authority);
   if (selected.namespace_name && !selected.namespace_name->empty()) {
     connection.namespace_name = *selected.namespace_name;
   }
@@ -326,6 +333,8 @@ Connection connection_from_kubeconfig(const Kubeconfig& config, const std::strin
                  "client-certificate-data", "client-certificate");
     connection.client_key_pem = pem_from(user.client_key_data, user.client_key, user_where,
                                          "client-key-data", "client-key");
+    connection.client_cert_file = file_of(user.client_certificate_data, user.client_certificate);
+    connection.client_key_file = file_of(user.client_key_data, user.client_key);
     if (connection.client_cert_pem.empty() != connection.client_key_pem.empty()) {
       throw ConfigError(user_where + ": a client certificate needs a client key and vice versa");
     }

@@ -18,6 +18,11 @@ struct Connection {
   std::string ca_pem;  // empty: the system's trust store
   std::string client_cert_pem;
   std::string client_key_pem;
+  // Where the PEM material came from, when from files: certificates rotate, and a changed file
+  // is read again before the next request (empty: inline data, fixed).
+  std::filesystem::path ca_file;
+  std::filesystem::path client_cert_file;
+  std::filesystem::path client_key_file;
   bool insecure_skip_tls_verify = false;
   std::shared_ptr<TokenSource> token;  // null: no bearer token
   std::string namespace_name = "default";
