@@ -5,7 +5,8 @@
 # Idempotent: when everything is present it only checks and returns.
 set -euo pipefail
 
-packages=(etcd-server openssl curl util-linux procps)
+# tinyproxy: a real HTTP proxy for the client's proxy-url test.
+packages=(etcd-server openssl curl util-linux procps tinyproxy)
 
 missing=()
 for p in "${packages[@]}"; do
@@ -21,6 +22,10 @@ if ((${#missing[@]})); then
   DEBIAN_FRONTEND=noninteractive "${sudo_cmd[@]}" apt-get install -y -qq --no-install-recommends "${missing[@]}"
   # Debian starts a system-wide etcd on install; the tests run their own
   # instances on free loopback ports, so keep the system one off.
+  if [[ " ${missing[*]} " == *" tinyproxy "* ]]; then
+    "${sudo_cmd[@]}" systemctl disable --now tinyproxy >/dev/null 2>&1 \
+      || "${sudo_cmd[@]}" service tinyproxy stop >/dev/null 2>&1 || true
+  fi
   if [[ " ${missing[*]} " == *" etcd-server "* ]]; then
     "${sudo_cmd[@]}" systemctl disable --now etcd >/dev/null 2>&1 \
       || "${sudo_cmd[@]}" service etcd stop >/dev/null 2>&1 || true

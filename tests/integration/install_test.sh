@@ -3,8 +3,9 @@
 # accepted as it is; the namespaced one (manifests/namespaced/), installed into a
 # namespace of the test's choosing, grants the operator's ServiceAccount what it
 # needs there and nothing anywhere else, and the operator, run with that
-# ServiceAccount's token (from an exec credential plugin), reconciles a Post2Log
-# and holds its Lease there.
+# ServiceAccount's token (from an exec credential plugin), through an HTTP proxy
+# (tinyproxy, the cluster's proxy-url), reconciles a Post2Log and holds its Lease
+# there.
 # (integration.controller runs the cluster-wide RBAC through every code path.)
 #
 # Usage: install_test.sh CONTROL_PLANE_DIR
@@ -18,15 +19,17 @@ plane=${1:?usage: install_test.sh CONTROL_PLANE_DIR}
 use_control_plane "$plane"
 operator=${P2L_OPERATOR_BIN:-$root/build/operator/post2log-operator}
 [ -x "$operator" ] || { echo "operator binary $operator is missing"; exit 1; }
-need_tools kubectl jq
+need_tools kubectl jq tinyproxy
 
 ns=install-test-$$
 other=install-other-$$
 work=$(mktemp -d)
 operator_log=$work/operator.log
 operator_pid=""
+proxy_pid=""
 cleanup() {
   if [ -n "$operator_pid" ]; then kill -TERM "$operator_pid" 2>/dev/null; wait "$operator_pid" 2>/dev/null; fi
+  if [ -n "$proxy_pid" ]; then kill "$proxy_pid" 2>/dev/null; wait "$proxy_pid" 2>/dev/null; fi
   kubectl delete namespace "$ns" "$other" --wait=false >/dev/null 2>&1
   rm -rf "$work"
 }
@@ -91,10 +94,30 @@ printf '{"apiVersion":"client.authentication.k8s.io/v1","kind":"ExecCredential",
   "\$token" "\$(date -u -d '+1 hour' +%Y-%m-%dT%H:%M:%SZ)"
 SCRIPT
 chmod +x "$work/plugin.sh"
+# And it reaches the API server through a real HTTP proxy (tinyproxy, CONNECT), named by the
+# cluster's proxy-url as on networks where only a proxy leads to the cluster.
+start_proxy() {
+  local attempt port
+  for attempt in 1 2 3 4 5; do
+    port=$((20000 + RANDOM % 20000))
+    printf 'Port %s\nListen 127.0.0.1\nTimeout 600\nLogLevel Connect\nMaxClients 100\nAllow 127.0.0.1\n' "$port" \
+      >"$work/tinyproxy.conf"
+    tinyproxy -d -c "$work/tinyproxy.conf" >"$work/tinyproxy.log" 2>&1 &
+    proxy_pid=$!
+    sleep 0.5
+    if kill -0 "$proxy_pid" 2>/dev/null; then proxy_port=$port; return 0; fi
+    wait "$proxy_pid" 2>/dev/null; proxy_pid=""
+  done
+  return 1
+}
+start_proxy || { echo "tinyproxy did not start: $(cat "$work/tinyproxy.log")"; exit 1; }
 kubectl config view --minify --raw -o json |
-  jq --arg plugin "$work/plugin.sh" '.users[0].user = {exec: {apiVersion: "client.authentication.k8s.io/v1",
-    command: $plugin, env: [{name: "P2L_TEST_AUDIENCE", value: "operator"}], interactiveMode: "Never"}}' \
+  jq --arg plugin "$work/plugin.sh" --arg proxy "http://127.0.0.1:$proxy_port" \
+    '.users[0].user = {exec: {apiVersion: "client.authentication.k8s.io/v1",
+       command: $plugin, env: [{name: "P2L_TEST_AUDIENCE", value: "operator"}], interactiveMode: "Never"}}
+     | .clusters[0].cluster["proxy-url"] = $proxy' \
   >"$work/operator.kubeconfig" || exit 1
+api_port=$(kubectl config view --minify -o jsonpath='{.clusters[0].cluster.server}' | sed 's/.*://')
 "$operator" run --kubeconfig "$work/operator.kubeconfig" --namespace "$ns" --leader-elect \
   --leader-election-namespace "$ns" --metrics-bind-address 127.0.0.1:0 --resync-period 5s \
   2>"$operator_log" &
@@ -122,6 +145,13 @@ plugin_runs() {
 }
 sleep 6  # a resync at --resync-period 5s: more requests, on the kept token
 check "exec plugin: run again after the 401, then its token kept until it expires" plugin_runs
+through_proxy() {
+  grep -q "CONNECT 127.0.0.1:$api_port" "$work/tinyproxy.log" ||
+    { echo "no CONNECT to the API server in the proxy's log"; tail -5 "$work/tinyproxy.log"; return 1; }
+  grep -q '"msg":"reaching https://127.0.0.1:'"$api_port"' through the proxy' "$operator_log" ||
+    { echo "the operator did not log its proxy"; return 1; }
+}
+check "proxy-url: the connections go through the proxy (CONNECT in its log)" through_proxy
 no_errors() {
   if grep -q '"level":"error"' "$operator_log"; then grep '"level":"error"' "$operator_log" | head -3; return 1; fi
 }

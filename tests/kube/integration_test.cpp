@@ -325,12 +325,16 @@ TEST_F(Integration, RotatedClientCertificateFilesAreReadAgain) {
   const json kubeconfig = {
       {"apiVersion", "v1"},
       {"kind", "Config"},
-      {"clusters", {{{"name", "c"},
-                     {"cluster", {{"server", served["clusters"][0]["cluster"]["server"]},
-                                  {"certificate-authority", (pki / "ca.crt").string()}}}}}},
-      {"users", {{{"name", "u"},
-                  {"user", {{"client-certificate", (dir / "client.crt").string()},
-                            {"client-key", (dir / "client.key").string()}}}}}},
+      {"clusters",
+       {{{"name", "c"},
+         {"cluster",
+          {{"server", served["clusters"][0]["cluster"]["server"]},
+           {"certificate-authority", (pki / "ca.crt").string()}}}}}},
+      {"users",
+       {{{"name", "u"},
+         {"user",
+          {{"client-certificate", (dir / "client.crt").string()},
+           {"client-key", (dir / "client.key").string()}}}}}},
       {"contexts", {{{"name", "x"}, {"context", {{"cluster", "c"}, {"user", "u"}}}}}},
       {"current-context", "x"}};
   std::ofstream(dir / "kubeconfig") << kubeconfig.dump();

@@ -18,6 +18,7 @@
 #include <sstream>
 
 #include "p2l/kube/errors.hpp"
+#include "p2l/kube/proxy.hpp"
 
 namespace p2l::kube {
 namespace {
@@ -84,8 +85,10 @@ class TlsFiles {
 };
 
 http_client_config make_config(const std::shared_ptr<const TlsMaterial>& tls, bool verify,
+                               const std::optional<std::string>& proxy,
                                std::chrono::milliseconds timeout, spdlog::logger& logger) {
   http_client_config config;
+  if (proxy) config.set_proxy(web::web_proxy(web::uri(*proxy)));
   config.set_timeout(std::chrono::duration_cast<std::chrono::microseconds>(timeout));
   config.set_validate_certificates(verify);
   // The API server handles gzip itself only when asked; watch lines must arrive unbuffered.
@@ -210,11 +213,18 @@ class CpprestTransport final : public Transport {
         tls_(std::make_shared<TlsMaterial>(
             TlsMaterial{connection.ca_pem, connection.client_cert_pem, connection.client_key_pem})),
         tls_files_(connection),
+        proxy_(proxy_for(connection.server, connection.proxy_url, process_environment)),
         logger_(logger) {
+    if (proxy_) logger_.info("reaching {} through the proxy {}", server_, *proxy_);
     try {
       (void)web::uri(server_);
     } catch (const std::exception& error) {
       throw ConfigError("server " + server_ + " is not a valid URL: " + error.what());
+    }
+    try {
+      if (proxy_) (void)web::uri(*proxy_);
+    } catch (const std::exception& error) {
+      throw ConfigError("proxy " + *proxy_ + " is not a valid URL: " + error.what());
     }
   }
 
@@ -251,7 +261,7 @@ class CpprestTransport final : public Transport {
     // A client of its own: the stream holds a connection for minutes, and a broken one must
     // not go back to a shared pool.
     auto client = std::make_unique<http_client>(
-        web::uri(server_), make_config(current_tls(), verify_, request.timeout, logger_));
+        web::uri(server_), make_config(current_tls(), verify_, proxy_, request.timeout, logger_));
     pplx::cancellation_token_source cancel;
     try {
       auto response = client->request(make_request(request), cancel.get_token()).get();
@@ -280,7 +290,7 @@ class CpprestTransport final : public Transport {
     auto& client = clients_[timeout.count()];
     if (!client) {
       client = std::make_shared<http_client>(web::uri(server_),
-                                             make_config(tls, verify_, timeout, logger_));
+                                             make_config(tls, verify_, proxy_, timeout, logger_));
     }
     return client;
   }
@@ -306,6 +316,7 @@ class CpprestTransport final : public Transport {
   bool verify_;
   std::shared_ptr<const TlsMaterial> tls_;  // guarded by mutex_
   TlsFiles tls_files_;                      // guarded by mutex_
+  std::optional<std::string> proxy_;
   spdlog::logger& logger_;
   std::mutex mutex_;
   // One pooled client per timeout in use (in practice one or two).

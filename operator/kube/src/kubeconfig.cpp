@@ -111,6 +111,7 @@ void from_json(const json& j, KubeconfigCluster& cluster) {
   cluster.certificate_authority = optional_string(j, "certificate-authority");
   cluster.certificate_authority_data = optional_string(j, "certificate-authority-data");
   cluster.insecure_skip_tls_verify = optional_bool(j, "insecure-skip-tls-verify");
+  cluster.proxy_url = optional_string(j, "proxy-url");
 }
 
 // users[].user.exec, as client-go reads it.
@@ -186,6 +187,7 @@ void to_json(json& j, const KubeconfigCluster& cluster) {
   set_optional(j, "certificate-authority", cluster.certificate_authority);
   set_optional(j, "certificate-authority-data", cluster.certificate_authority_data);
   if (cluster.insecure_skip_tls_verify) j["insecure-skip-tls-verify"] = true;
+  set_optional(j, "proxy-url", cluster.proxy_url);
 }
 
 void to_json(json& j, const KubeconfigUser& user) {
@@ -306,6 +308,7 @@ Connection connection_from_kubeconfig(const Kubeconfig& config, const std::strin
   while (connection.server.ends_with('/'))
     connection.server.pop_back();
   connection.insecure_skip_tls_verify = cluster.insecure_skip_tls_verify;
+  connection.proxy_url = cluster.proxy_url.value_or("");
   connection.ca_pem =
       pem_from(cluster.certificate_authority_data, cluster.certificate_authority, cluster_where,
                "certificate-authority-data", "certificate-authority");

@@ -24,6 +24,7 @@ struct Connection {
   std::filesystem::path client_cert_file;
   std::filesystem::path client_key_file;
   bool insecure_skip_tls_verify = false;
+  std::string proxy_url;  // the kubeconfig's proxy-url; empty: HTTPS_PROXY and NO_PROXY decide
   std::shared_ptr<TokenSource> token;  // null: no bearer token
   std::string namespace_name = "default";
   std::string source;  // where this came from, for diagnostics

@@ -21,6 +21,7 @@ struct KubeconfigCluster {
   std::optional<std::string> certificate_authority;       // file
   std::optional<std::string> certificate_authority_data;  // base64 PEM
   bool insecure_skip_tls_verify = false;
+  std::optional<std::string> proxy_url;  // proxy-url
 };
 
 struct KubeconfigUser {
