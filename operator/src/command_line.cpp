@@ -164,7 +164,15 @@ Command parse_run(const std::vector<std::string_view>& args, std::size_t first) 
     if (name == "--kubeconfig") {
       request.kubeconfig = text;
     } else if (name == "--namespace") {
-      request.namespace_name = text;
+      // "a" or "a,b,c": the namespaces to watch.
+      std::string_view list = text;
+      while (!list.empty()) {
+        const auto comma = list.find(',');
+        const std::string_view item = list.substr(0, comma);
+        if (item.empty()) return UsageError{"run: --namespace has an empty name in " + text};
+        request.namespaces.emplace_back(item);
+        list = comma == std::string_view::npos ? std::string_view{} : list.substr(comma + 1);
+      }
     } else if (name == "--metrics-bind-address") {
       request.metrics_bind_address = text;
     } else if (name == "--leader-election-namespace") {
@@ -249,7 +257,8 @@ std::string help_text() {
          "Flags of run:\n"
          "      --kubeconfig FILE    kubeconfig to use (default: $KUBECONFIG, else the\n"
          "                           in-cluster service account, else ~/.kube/config)\n"
-         "      --namespace NS       watch only this namespace (default: every namespace)\n"
+         "      --namespace NS[,NS...]\n"
+         "                           watch only these namespaces (default: every namespace)\n"
          "      --metrics-bind-address HOST:PORT\n"
          "                           serve /healthz, /readyz and /metrics here (default\n"
          "                           127.0.0.1:8080; port 0 picks a free port, logged)\n"

@@ -16,7 +16,7 @@ TEST(RunCommandLine, RunIsTheDefaultCommandWithTheDocumentedDefaults) {
     const auto* run = std::get_if<RunRequest>(&command);
     ASSERT_NE(run, nullptr);
     EXPECT_FALSE(run->kubeconfig);
-    EXPECT_EQ(run->namespace_name, "");
+    EXPECT_TRUE(run->namespaces.empty());
     EXPECT_EQ(run->metrics_bind_address, "127.0.0.1:8080");
     EXPECT_FALSE(run->leader_elect);
     EXPECT_EQ(run->concurrency, 2);
@@ -32,7 +32,7 @@ TEST(RunCommandLine, ReadsEveryFlag) {
   const auto* run = std::get_if<RunRequest>(&command);
   ASSERT_NE(run, nullptr) << std::get<UsageError>(command).message;
   EXPECT_EQ(run->kubeconfig, "/k");
-  EXPECT_EQ(run->namespace_name, "ns");
+  EXPECT_EQ(run->namespaces, std::vector<std::string>{"ns"});
   EXPECT_EQ(run->metrics_bind_address, ":0");
   EXPECT_TRUE(run->leader_elect);
   EXPECT_EQ(run->leader_election_namespace, "ops");
@@ -46,8 +46,16 @@ TEST(RunCommandLine, FlagsWithoutACommandMeanRun) {
   const Command command = parse({"--namespace", "ns", "--leader-elect=false"});
   const auto* run = std::get_if<RunRequest>(&command);
   ASSERT_NE(run, nullptr);
-  EXPECT_EQ(run->namespace_name, "ns");
+  EXPECT_EQ(run->namespaces, std::vector<std::string>{"ns"});
   EXPECT_FALSE(run->leader_elect);
+}
+
+TEST(RunCommandLine, SeveralNamespaces) {
+  const Command command = parse({"run", "--namespace", "a,b,c"});
+  const auto* run = std::get_if<RunRequest>(&command);
+  ASSERT_NE(run, nullptr);
+  EXPECT_EQ(run->namespaces, (std::vector<std::string>{"a", "b", "c"}));
+  EXPECT_TRUE(std::holds_alternative<UsageError>(parse({"run", "--namespace", "a,,b"})));
 }
 
 TEST(RunCommandLine, RejectsBadValues) {

@@ -79,6 +79,11 @@ bounded() {
 }
 check "its Role grants what it needs in $ns and nothing in other namespaces or cluster-wide" bounded
 
+# "One or a few namespaces": the same Role and a RoleBinding for the operator's
+# ServiceAccount in a second namespace, and the operator watches both.
+sed "s/namespace: post2log-system/namespace: $ns/" "$root/manifests/namespaced/rbac.yaml" |
+  kubectl -n "$other" apply -f - >/dev/null || exit 1
+
 # The operator authenticates through an exec credential plugin (users[].user.exec), as on
 # EKS, GKE or AKS: a script that prints the ServiceAccount's token as an ExecCredential,
 # except on its first run, when it prints one the API server refuses (401), so the client
@@ -118,7 +123,7 @@ kubectl config view --minify --raw -o json |
      | .clusters[0].cluster["proxy-url"] = $proxy' \
   >"$work/operator.kubeconfig" || exit 1
 api_port=$(kubectl config view --minify -o jsonpath='{.clusters[0].cluster.server}' | sed 's/.*://')
-"$operator" run --kubeconfig "$work/operator.kubeconfig" --namespace "$ns" --leader-elect \
+"$operator" run --kubeconfig "$work/operator.kubeconfig" --namespace "$ns,$other" --leader-elect \
   --leader-election-namespace "$ns" --metrics-bind-address 127.0.0.1:0 --resync-period 5s \
   2>"$operator_log" &
 operator_pid=$!
@@ -136,6 +141,18 @@ reconciled() {
   [ "$(k get post2log scoped -o jsonpath='{.status.observedGeneration}')" = 1 ] || { echo "no status"; return 1; }
 }
 check "with the namespaced install's token from a credential plugin, the operator reconciles in $ns" eventually 60 reconciled
+kubectl -n "$other" apply -f - >/dev/null <<'YAML'
+apiVersion: post2log.io/v1alpha1
+kind: Post2Log
+metadata:
+  name: second
+YAML
+reconciled_in_other() {
+  kubectl -n "$other" get deployment second-0 >/dev/null 2>&1 || { echo "deployment second-0 missing"; return 1; }
+  [ "$(kubectl -n "$other" get post2log second -o jsonpath='{.status.observedGeneration}')" = 1 ] || { echo "no status"; return 1; }
+}
+check "--namespace $ns,$other: it reconciles in the second namespace too, with the Role there" \
+  eventually 60 reconciled_in_other
 holds_lease() { k get lease post2log-operator -o jsonpath='{.spec.holderIdentity}' | grep -q .; }
 check "and holds its Lease there" eventually 30 holds_lease
 plugin_runs() {

@@ -19,41 +19,55 @@ bool post2log_change_matters(const nlohmann::json& before, const nlohmann::json&
   return false;
 }
 
-Caches::Caches(kube::Client& client, const std::string& namespace_name, Enqueue enqueue,
+Caches::Caches(kube::Client& client, const std::vector<std::string>& namespaces, Enqueue enqueue,
                spdlog::logger& logger) {
-  kube::ReflectorOptions post2log_options{
-      .collection = kube::collection_path(kube::resources::post2logs(), namespace_name)};
-  // The CRD may be installed after the operator starts: look again soon.
-  post2log_options.max_backoff = std::chrono::seconds(5);
-  post2logs_ = std::make_unique<kube::Reflector>(
-      client, std::move(post2log_options),
-      [enqueue](const kube::Change& change) {
-        if (change.type == kube::ChangeType::modified && change.previous != nullptr &&
-            !post2log_change_matters(*change.previous, change.object)) {
-          return;
-        }
-        enqueue(kube::object_key(change.object));
-      },
-      logger);
-
   const std::string selector = std::string{kLabelManagedBy} + "=" + std::string{kManagerName};
-  for (const ChildKind& kind : child_kinds()) {
-    kube::ReflectorOptions options{.collection = kube::collection_path(kind.type, namespace_name)};
-    options.list.label_selector = selector;
-    options.watch.label_selector = selector;
-    children_.emplace(std::string{kind.kind}, std::make_unique<kube::Reflector>(
-                                                  client, std::move(options),
-                                                  [enqueue](const kube::Change& change) {
-                                                    if (auto key = owner_key(change.object))
-                                                      enqueue(*key);
-                                                  },
-                                                  logger));
+  const std::vector<std::string> watched =
+      namespaces.empty() ? std::vector<std::string>{""} : namespaces;
+  for (const std::string& namespace_name : watched) {
+    Scope& scope = scopes_[namespace_name];
+    kube::ReflectorOptions post2log_options{
+        .collection = kube::collection_path(kube::resources::post2logs(), namespace_name)};
+    // The CRD may be installed after the operator starts: look again soon.
+    post2log_options.max_backoff = std::chrono::seconds(5);
+    scope.post2logs = std::make_unique<kube::Reflector>(
+        client, std::move(post2log_options),
+        [enqueue](const kube::Change& change) {
+          if (change.type == kube::ChangeType::modified && change.previous != nullptr &&
+              !post2log_change_matters(*change.previous, change.object)) {
+            return;
+          }
+          enqueue(kube::object_key(change.object));
+        },
+        logger);
+    for (const ChildKind& kind : child_kinds()) {
+      kube::ReflectorOptions options{.collection =
+                                         kube::collection_path(kind.type, namespace_name)};
+      options.list.label_selector = selector;
+      options.watch.label_selector = selector;
+      scope.children.emplace(std::string{kind.kind}, std::make_unique<kube::Reflector>(
+                                                         client, std::move(options),
+                                                         [enqueue](const kube::Change& change) {
+                                                           if (auto key = owner_key(change.object))
+                                                             enqueue(*key);
+                                                         },
+                                                         logger));
+    }
   }
 }
 
+std::vector<const kube::Reflector*> Caches::reflectors() const {
+  std::vector<const kube::Reflector*> all;
+  for (const auto& [namespace_name, scope] : scopes_) {
+    all.push_back(scope.post2logs.get());
+    for (const auto& [kind, reflector] : scope.children)
+      all.push_back(reflector.get());
+  }
+  return all;
+}
+
 bool Caches::synced() const {
-  if (!post2logs_->synced()) return false;
-  for (const auto& [kind, reflector] : children_) {
+  for (const kube::Reflector* reflector : reflectors()) {
     if (!reflector->synced()) return false;
   }
   return true;
@@ -66,33 +80,54 @@ bool Caches::wait_synced(std::chrono::milliseconds timeout) const {
                     std::chrono::duration_cast<std::chrono::milliseconds>(
                         deadline - std::chrono::steady_clock::now()));
   };
-  if (!post2logs_->wait_synced(remaining())) return false;
-  for (const auto& [kind, reflector] : children_) {
+  for (const kube::Reflector* reflector : reflectors()) {
     if (!reflector->wait_synced(remaining())) return false;
   }
   return true;
 }
 
+const Caches::Scope& Caches::scope(std::string_view namespace_name) const {
+  if (const auto every = scopes_.find(""); every != scopes_.end()) return every->second;
+  const auto found = scopes_.find(namespace_name);
+  if (found == scopes_.end()) {
+    throw std::invalid_argument("namespace " + std::string{namespace_name} + " is not watched");
+  }
+  return found->second;
+}
+
 std::optional<nlohmann::json> Caches::post2log(std::string_view key) const {
-  return post2logs_->store().get(key);
+  const auto slash = key.find('/');
+  const std::string_view namespace_name =
+      slash == std::string_view::npos ? std::string_view{} : key.substr(0, slash);
+  if (!scopes_.contains("") && !scopes_.contains(namespace_name)) return std::nullopt;
+  return scope(namespace_name).post2logs->store().get(key);
 }
 
 std::vector<nlohmann::json> Caches::post2logs() const {
-  return post2logs_->store().list();
+  std::vector<nlohmann::json> all;
+  for (const auto& [namespace_name, scope] : scopes_) {
+    std::vector<nlohmann::json> listed = scope.post2logs->store().list();
+    all.insert(all.end(), std::make_move_iterator(listed.begin()),
+               std::make_move_iterator(listed.end()));
+  }
+  return all;
 }
 
-const kube::Store& Caches::children(std::string_view kind) const {
-  const auto found = children_.find(kind);
-  if (found == children_.end()) {
+const kube::Store& Caches::children(std::string_view kind, std::string_view namespace_name) const {
+  const Scope& found_scope = scope(namespace_name);
+  const auto found = found_scope.children.find(kind);
+  if (found == found_scope.children.end()) {
     throw std::invalid_argument("no cache for kind " + std::string{kind});
   }
   return found->second->store();
 }
 
 void Caches::stop() {
-  post2logs_->stop();
-  for (auto& [kind, reflector] : children_)
-    reflector->stop();
+  for (auto& [namespace_name, scope] : scopes_) {
+    scope.post2logs->stop();
+    for (auto& [kind, reflector] : scope.children)
+      reflector->stop();
+  }
 }
 
 }  // namespace p2l::controller

@@ -157,7 +157,7 @@ ReconcileOutcome Reconciler::report_invalid(const json& object, const std::strin
 std::vector<ShardState> Reconciler::shard_states(const std::string& namespace_name,
                                                  const std::string& name, int replicas,
                                                  const std::vector<json>* desired) const {
-  const kube::Store& deployments = caches_.children("Deployment");
+  const kube::Store& deployments = caches_.children("Deployment", namespace_name);
   const std::vector<const json*> rendered =
       desired ? desired_shards(*desired, name, replicas) : std::vector<const json*>{};
   std::vector<ShardState> shards;
@@ -219,7 +219,8 @@ std::optional<std::string> Reconciler::apply_child(const json& child) {
       kube::object_path(type, metadata.value("namespace", ""), metadata.value("name", ""));
   // The caches hold only objects with the operator's labels: one of that name without them
   // (made by someone else) is looked up, so that it is never taken over.
-  std::optional<json> live = caches_.children(kind).get(child_key(child));
+  std::optional<json> live =
+      caches_.children(kind, metadata.value("namespace", "")).get(child_key(child));
   if (!live) live = client_.find(path);
   if (live) {
     const json owners = metadata.value("ownerReferences", json::array());
@@ -260,11 +261,12 @@ void Reconciler::remove_unwanted(const json& object, const std::vector<json>& de
   // PersistentVolumeClaims are never removed here: a shard's volumes may hold lines not yet
   // shipped, so they stay until the Post2Log itself is deleted. The Service always exists.
   for (const std::string_view kind : {"Deployment", "Ingress", "NetworkPolicy", "ConfigMap"}) {
-    const std::vector<json> owned = caches_.children(kind).select([&](const json& live) {
-      const json& live_metadata = live.at("metadata");
-      return controlled_by(live, uid) && !live_metadata.contains("deletionTimestamp") &&
-             live_metadata.value("namespace", "") == namespace_name;
-    });
+    const std::vector<json> owned =
+        caches_.children(kind, namespace_name).select([&](const json& live) {
+          const json& live_metadata = live.at("metadata");
+          return controlled_by(live, uid) && !live_metadata.contains("deletionTimestamp") &&
+                 live_metadata.value("namespace", "") == namespace_name;
+        });
     for (const json& live : owned) {
       const json& live_metadata = live.at("metadata");
       if (wanted.contains(std::string{kind} + "/" + child_key(live))) continue;

@@ -85,7 +85,8 @@ int run(const RunRequest& request) {
     log_json(*logger, spdlog::level::info, "starting",
              {{"version", P2L_VERSION},
               {"server", connection.server},
-              {"namespace", request.namespace_name.empty() ? "*" : request.namespace_name},
+              {"namespaces", request.namespaces.empty() ? nlohmann::json("*")
+                                                        : nlohmann::json(request.namespaces)},
               {"identity", identity}});
 
     ControllerMetrics metrics;
@@ -101,8 +102,7 @@ int run(const RunRequest& request) {
 
     WorkQueue queue;
     Caches caches(
-        client, request.namespace_name, [&queue](const std::string& key) { queue.add(key); },
-        *logger);
+        client, request.namespaces, [&queue](const std::string& key) { queue.add(key); }, *logger);
     const HttpServer server(request.metrics_bind_address, [&](std::string_view path) {
       return serve(path, caches, metrics, queue);
     });

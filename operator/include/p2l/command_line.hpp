@@ -26,7 +26,7 @@ struct RenderRequest {
 // `run` (also the command when none is given): the controller.
 struct RunRequest {
   std::optional<std::string> kubeconfig;  // unset: KUBECONFIG, else in-cluster
-  std::string namespace_name;             // empty: every namespace
+  std::vector<std::string> namespaces;    // empty: every namespace
   std::string metrics_bind_address = "127.0.0.1:8080";
   bool leader_elect = false;
   std::string leader_election_namespace;  // empty: the connection's namespace

@@ -25,15 +25,16 @@ namespace p2l::controller {
                                            const nlohmann::json& after);
 
 // What the controller reads: Post2Logs and the children the operator manages (selected by the
-// managed-by label), in one namespace or all, each kept current by a Reflector. Every change
-// of a Post2Log that matters enqueues its key; every change of a child enqueues its owner's
-// key.
+// managed-by label), in every namespace or in the given ones, each kept current by a
+// Reflector. Every change of a Post2Log that matters enqueues its key; every change of a child
+// enqueues its owner's key.
 class Caches {
  public:
   using Enqueue = std::function<void(const std::string& key)>;
 
-  // `namespace_name` empty: every namespace.
-  Caches(kube::Client& client, const std::string& namespace_name, Enqueue enqueue,
+  // `namespaces` empty: every namespace (one list and watch per kind); else one per namespace
+  // and kind, which a namespaced install's Roles allow.
+  Caches(kube::Client& client, const std::vector<std::string>& namespaces, Enqueue enqueue,
          spdlog::logger& logger);
 
   // Every reflector has stored its first list.
@@ -42,14 +43,23 @@ class Caches {
 
   [[nodiscard]] std::optional<nlohmann::json> post2log(std::string_view key) const;
   [[nodiscard]] std::vector<nlohmann::json> post2logs() const;
-  // The children of one kind ("Deployment", "Service", ...); throws for other kinds.
-  [[nodiscard]] const kube::Store& children(std::string_view kind) const;
+  // The children of one kind ("Deployment", "Service", ...) in `namespace_name`; throws for
+  // other kinds and for a namespace that is not watched.
+  [[nodiscard]] const kube::Store& children(std::string_view kind,
+                                            std::string_view namespace_name) const;
 
   void stop();
 
  private:
-  std::unique_ptr<kube::Reflector> post2logs_;
-  std::map<std::string, std::unique_ptr<kube::Reflector>, std::less<>> children_;
+  // The reflectors of one namespace ("" for every namespace).
+  struct Scope {
+    std::unique_ptr<kube::Reflector> post2logs;
+    std::map<std::string, std::unique_ptr<kube::Reflector>, std::less<>> children;
+  };
+  [[nodiscard]] const Scope& scope(std::string_view namespace_name) const;
+  [[nodiscard]] std::vector<const kube::Reflector*> reflectors() const;
+
+  std::map<std::string, Scope, std::less<>> scopes_;
 };
 
 }  // namespace p2l::controller
