@@ -10,6 +10,7 @@
 
 #include "p2l/manifest_reader.hpp"
 #include "p2l/policy.hpp"
+#include "p2l/read_file.hpp"
 #include "p2l/yaml_emit.hpp"
 
 namespace p2l {
@@ -17,12 +18,7 @@ namespace {
 
 std::optional<std::string> read_all(const std::string& file, std::istream& in) {
   if (file == "-") return std::string{std::istreambuf_iterator<char>{in}, {}};
-  std::ifstream stream{file, std::ios::binary};
-  if (!stream) return std::nullopt;
-  std::ostringstream text;
-  text << stream.rdbuf();
-  if (stream.bad()) return std::nullopt;
-  return text.str();
+  return read_file(file);
 }
 
 }  // namespace

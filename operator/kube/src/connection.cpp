@@ -6,6 +6,7 @@
 
 #include "p2l/kube/errors.hpp"
 #include "p2l/kube/kubeconfig.hpp"
+#include "p2l/read_file.hpp"
 
 namespace p2l::kube {
 namespace {
@@ -17,11 +18,9 @@ std::optional<std::string> environment(const char* name) {
 }
 
 std::string read_in_cluster_file(const std::filesystem::path& file) {
-  std::ifstream in(file, std::ios::binary);
-  if (!in) throw ConfigError("in-cluster configuration: cannot read " + file.string());
-  std::ostringstream text;
-  text << in.rdbuf();
-  return text.str();
+  auto text = read_file(file);
+  if (!text) throw ConfigError("in-cluster configuration: cannot read " + file.string());
+  return *text;
 }
 
 std::string trimmed(std::string text) {

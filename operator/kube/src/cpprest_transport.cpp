@@ -19,6 +19,7 @@
 
 #include "p2l/kube/errors.hpp"
 #include "p2l/kube/proxy.hpp"
+#include "p2l/read_file.hpp"
 
 namespace p2l::kube {
 namespace {
@@ -59,11 +60,9 @@ class TlsFiles {
     std::string* targets[] = {&fresh.ca_pem, &fresh.client_cert_pem, &fresh.client_key_pem};
     for (std::size_t i = 0; i < files_.size(); ++i) {
       if (files_[i].empty()) continue;
-      std::ifstream in(files_[i], std::ios::binary);
-      std::ostringstream text;
-      text << in.rdbuf();
-      if (!in || text.str().empty()) return std::nullopt;  // mid-rotation: look again next time
-      *targets[i] = text.str();
+      auto text = read_file(files_[i]);
+      if (!text || text->empty()) return std::nullopt;  // mid-rotation: look again next time
+      *targets[i] = std::move(*text);
     }
     return fresh;
   }

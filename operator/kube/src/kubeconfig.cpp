@@ -5,6 +5,7 @@
 
 #include "base64.hpp"
 #include "p2l/kube/errors.hpp"
+#include "p2l/read_file.hpp"
 #include "p2l/yaml_json.hpp"
 
 namespace p2l::kube {
@@ -37,12 +38,10 @@ void set_optional(json& j, const char* field, const std::optional<std::string>& 
   if (value) j[field] = *value;
 }
 
-std::string read_file(const std::filesystem::path& file) {
-  std::ifstream in(file, std::ios::binary);
-  if (!in) throw ConfigError("cannot read " + file.string());
-  std::ostringstream text;
-  text << in.rdbuf();
-  return text.str();
+std::string read_required_file(const std::filesystem::path& file) {
+  auto text = read_file(file);
+  if (!text) throw ConfigError("cannot read " + file.string());
+  return *text;
 }
 
 // Relative file names in a kubeconfig are relative to that kubeconfig's directory.
@@ -96,7 +95,7 @@ std::string pem_from(const std::optional<std::string>& data, const std::optional
   }
   if (file && !file->empty()) {
     try {
-      return read_file(*file);
+      return read_required_file(*file);
     } catch (const ConfigError& error) {
       throw ConfigError(where + "." + file_field + ": " + error.what());
     }
@@ -233,7 +232,7 @@ Kubeconfig read_kubeconfig(const std::vector<std::filesystem::path>& files) {
   for (const auto& file : files) {
     // Like kubectl: a KUBECONFIG entry that does not exist is skipped.
     if (files.size() > 1 && !std::filesystem::exists(file)) continue;
-    const std::string text = read_file(file);
+    const std::string text = read_required_file(file);
     // The YAML reader kubectl's rules use (YAML 1.1: `insecure-skip-tls-verify: yes` is true).
     YamlLoadResult loaded = load_yaml_documents(text);
     if (loaded.error) {

@@ -4,16 +4,15 @@
 #include <sstream>
 
 #include "p2l/kube/errors.hpp"
+#include "p2l/read_file.hpp"
 
 namespace p2l::kube {
 namespace {
 
 std::string read_token(const std::filesystem::path& file) {
-  std::ifstream in(file, std::ios::binary);
-  if (!in) throw ConfigError("cannot read token file " + file.string());
-  std::ostringstream text;
-  text << in.rdbuf();
-  std::string token = text.str();
+  const auto text = read_file(file);
+  if (!text) throw ConfigError("cannot read token file " + file.string());
+  std::string token = *text;
   while (!token.empty() && (token.back() == '\n' || token.back() == '\r' || token.back() == ' ')) {
     token.pop_back();
   }
