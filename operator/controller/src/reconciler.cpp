@@ -85,7 +85,10 @@ ReconcileOutcome Reconciler::reconcile(const std::string& key) {
   const int replicas = resource.spec.replicas;
   const std::vector<json> desired = render_children(resource, options_.render);
 
-  const RolloutPlan plan = plan_rollout(shard_states(namespace_name, name, replicas, &desired));
+  // What the caches say of the shards now: what the plan starts from, and what the status
+  // reports (a shard applied here shows as rolling once its Deployment's change is seen).
+  const std::vector<ShardState> shards = shard_states(namespace_name, name, replicas, &desired);
+  const RolloutPlan plan = plan_rollout(shards);
   std::optional<ReconcileFailure> failure;
   try {
     const std::vector<std::string> conflicts = apply_children(desired, name, plan);
@@ -105,7 +108,7 @@ ReconcileOutcome Reconciler::reconcile(const std::string& key) {
   StatusInput input{
       .generation = object->at("metadata").value("generation", std::int64_t{0}),
       .desired_replicas = replicas,
-      .shards = shard_states(namespace_name, name, replicas, &desired),
+      .shards = shards,
       .url = service_url(name, namespace_name, resource.spec.port, resource.spec.endpoint),
       .selector = instance_selector(name),
       .failure = failure,
