@@ -100,6 +100,7 @@ void Worker::remove_session(HttpSession* session) {
 void Worker::begin_shutdown() {
   asio::post(io_, [this] {
     boost::system::error_code ignored;
+    accept_paused_ = false;  // a session that ends now must not start accepting again
     acceptor_.close(ignored);
     accept_retry_.cancel();
     // stop_when_idle may end a session, which removes it from sessions_.

@@ -24,6 +24,9 @@ class Worker {
   Worker(const ReceiverConfig& config, unsigned index, WorkerMetrics& metrics,
          std::span<const WorkerMetrics* const> all_metrics, const Readiness& readiness,
          spdlog::logger& logger);
+  // Sessions still pending in io_ unregister while the members go; none may resume
+  // accepting on an acceptor that is already gone.
+  ~Worker() { accept_paused_ = false; }
   Worker(const Worker&) = delete;
   Worker& operator=(const Worker&) = delete;
 
