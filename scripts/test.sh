@@ -10,8 +10,11 @@ scripts/setup.sh
 # (cached outside the tree; the first build takes several minutes).
 scripts/kube/setup.sh
 scripts/kube/build-binaries.sh
-# The kstatus checker (sigs.k8s.io/cli-utils) the status tests judge the status with.
-scripts/tools/build-kstatus.sh
+# Pinned Go tools, cached like the Kubernetes binaries: the kstatus checker
+# (sigs.k8s.io/cli-utils) the status tests judge the status with, and Helm for
+# the chart tests.
+scripts/tools/build.sh kstatus
+scripts/tools/build.sh helm
 cmake -S . -B build -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo
 cmake --build build -j"$(nproc)"
 ctest --test-dir build --output-on-failure --timeout 900 "$@"

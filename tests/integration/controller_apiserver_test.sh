@@ -100,9 +100,10 @@ kubectl apply -f "$root/crds/post2log.io_post2logs.yaml" >/dev/null || exit 1
 kubectl wait --for condition=established --timeout=60s crd/post2logs.post2log.io >/dev/null || exit 1
 
 # The operator runs with the install's RBAC: a token of its ServiceAccount, bound to
-# manifests/rbac.yaml's ClusterRole, so every code path below shows the role suffices.
-kubectl apply -f "$root/manifests/namespace.yaml" -f "$root/manifests/base/serviceaccount.yaml" \
-  -f "$root/manifests/rbac.yaml" >/dev/null || exit 1
+# the install's ClusterRole (manifests/generated/cluster/, rendered from the chart), so every
+# code path below shows the role suffices.
+kubectl apply -f "$root/manifests/namespace.yaml" -f "$root/manifests/generated/cluster/serviceaccount.yaml" \
+  -f "$root/manifests/generated/cluster/rbac.yaml" >/dev/null || exit 1
 operator_kubeconfig=$work/operator.kubeconfig
 token=$(kubectl -n post2log-system create token post2log-operator --duration=2h) || exit 1
 kubectl config view --minify --raw -o json |

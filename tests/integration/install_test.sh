@@ -81,8 +81,10 @@ check "its Role grants what it needs in $ns and nothing in other namespaces or c
 
 # "One or a few namespaces": the same Role and a RoleBinding for the operator's
 # ServiceAccount in a second namespace, and the operator watches both.
-sed "s/namespace: post2log-system/namespace: $ns/" "$root/manifests/namespaced/rbac.yaml" |
-  kubectl -n "$other" apply -f - >/dev/null || exit 1
+kubectl create --dry-run=client -o json -f "$root/manifests/generated/namespaced/rbac.yaml" |
+  jq --arg ns "$ns" --arg other "$other" 'select(.metadata.name == "post2log-operator")
+    | .metadata.namespace = $other | if .subjects then .subjects[].namespace = $ns else . end' |
+  kubectl apply -f - >/dev/null || exit 1
 
 # The operator authenticates through an exec credential plugin (users[].user.exec), as on
 # EKS, GKE or AKS: a script that prints the ServiceAccount's token as an ExecCredential,

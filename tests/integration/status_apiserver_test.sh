@@ -25,8 +25,8 @@ use_control_plane "$plane"
 operator=${P2L_OPERATOR_BIN:-$root/build/operator/post2log-operator}
 [ -x "$operator" ] || { echo "operator binary $operator is missing"; exit 1; }
 need_tools kubectl jq
-kstatus=$("$root/scripts/tools/build-kstatus.sh" | tail -n1) && [ -x "$kstatus" ] ||
-  { echo "the kstatus checker could not be built (scripts/tools/build-kstatus.sh)"; exit 1; }
+kstatus=$("$root/scripts/tools/build.sh" kstatus | tail -n1) && [ -x "$kstatus" ] ||
+  { echo "the kstatus checker could not be built (scripts/tools/build.sh kstatus)"; exit 1; }
 
 ns=status-test-$$
 work=$(mktemp -d)

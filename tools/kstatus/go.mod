@@ -1,5 +1,5 @@
 // Pins the kstatus library (sigs.k8s.io/cli-utils) that the status tests
-// check the Post2Log status with. Built by scripts/tools/build-kstatus.sh.
+// check the Post2Log status with. Built by scripts/tools/build.sh kstatus.
 module post2log.io/tools/kstatus
 
 go 1.24.0
