@@ -261,6 +261,14 @@ class Decoder {
     const bool has_network_policy = nested(
         fields, "networkPolicy", [&](ObjectReader& policy) { peers(policy, network_policy.from); });
     if (has_network_policy) out.network_policy = std::move(network_policy);
+    nested(fields, "monitoring", [&](ObjectReader& monitoring) {
+      PodMonitorSpec pod_monitor;
+      const bool has_pod_monitor = nested(monitoring, "podMonitor", [&](ObjectReader& monitor) {
+        string(monitor, "interval", pod_monitor.interval);
+        string_map(monitor, "labels", pod_monitor.labels);
+      });
+      if (has_pod_monitor) out.monitoring.pod_monitor = std::move(pod_monitor);
+    });
     integer(fields, "workers", out.workers);
     integer(fields, "replicas", out.replicas);
     quantity(fields, "storage", out.storage);

@@ -65,6 +65,17 @@ void to_json(json& out, const NetworkPolicySpec& value) {
   put_optional(out, "from", value.from);
 }
 
+void to_json(json& out, const PodMonitorSpec& value) {
+  out = json::object();
+  put_optional(out, "interval", value.interval);
+  if (!value.labels.empty()) out["labels"] = value.labels;
+}
+
+void to_json(json& out, const MonitoringSpec& value) {
+  out = json::object();
+  put_optional(out, "podMonitor", value.pod_monitor);
+}
+
 void to_json(json& out, const Post2LogSpec& value) {
   out = json{{"port", value.port},
              {"endpoint", value.endpoint},
@@ -78,6 +89,7 @@ void to_json(json& out, const Post2LogSpec& value) {
   put_optional(out, "nodePort", value.node_port);
   put_optional(out, "ingress", value.ingress);
   put_optional(out, "networkPolicy", value.network_policy);
+  if (value.monitoring != MonitoringSpec{}) out["monitoring"] = value.monitoring;
   put_optional(out, "storageClassName", value.storage_class_name);
   if (value.image != ImageSpec{}) out["image"] = value.image;
   if (value.resources != PodResources{}) out["resources"] = value.resources;

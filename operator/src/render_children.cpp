@@ -30,6 +30,9 @@ std::vector<json> render_children(const Post2Log& resource, const RenderOptions&
   if (json policy = render_network_policy(resource); !policy.is_null()) {
     children.push_back(std::move(policy));
   }
+  if (json monitor = render_pod_monitor(resource); !monitor.is_null()) {
+    children.push_back(std::move(monitor));
+  }
   for (int shard = 0; shard < resource.spec.replicas; ++shard) {
     children.push_back(render_data_claim(resource, shard));
     if (resource.spec.fluentd.enabled) children.push_back(render_fluentd_claim(resource, shard));

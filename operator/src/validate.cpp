@@ -148,6 +148,18 @@ void check_ingress(Errors& errors, const IngressSpec& ingress) {
   check_one_of(errors, "spec.ingress.pathType", ingress.path_type, {"Exact", "Prefix"});
 }
 
+// A Prometheus duration (its Duration type's pattern), as the PodMonitor's schema checks it.
+void check_pod_monitor(Errors& errors, const PodMonitorSpec& monitor) {
+  static const std::regex kDuration{
+      "0|(([0-9]+)y)?(([0-9]+)w)?(([0-9]+)d)?(([0-9]+)h)?(([0-9]+)m)?(([0-9]+)s)?(([0-9]+)ms)?"};
+  if (monitor.interval && (monitor.interval->empty() || !matches(*monitor.interval, kDuration))) {
+    errors.push_back(
+        {"spec.monitoring.podMonitor.interval",
+         {},
+         "must be a Prometheus duration such as 30s or 1m, got \"" + *monitor.interval + "\""});
+  }
+}
+
 void check_output_config_field(Errors& errors, const std::string& output_config) {
   const std::string path = "spec.fluentd.outputConfig";
   if (output_config.size() > 65536) {
@@ -191,6 +203,7 @@ std::vector<FieldError> validate_post2log(const Post2Log& resource) {
   check_endpoint(errors, "spec.endpoint", spec.endpoint);
   if (spec.node_port) check_range(errors, "spec.nodePort", *spec.node_port, 30000, 32767);
   if (spec.ingress) check_ingress(errors, *spec.ingress);
+  if (spec.monitoring.pod_monitor) check_pod_monitor(errors, *spec.monitoring.pod_monitor);
   check_range(errors, "spec.workers", spec.workers, 1, 64);
   check_range(errors, "spec.replicas", spec.replicas, 1, kMaxReplicas);
   check_size(errors, "spec.storage", spec.storage, "the log volume");

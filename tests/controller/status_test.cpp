@@ -216,5 +216,53 @@ TEST(Status, AnOldPodStillThereIsNotRolledOut) {
   EXPECT_FALSE(ShardState::from_deployment(live).rolled_out());
 }
 
+bool has_condition(const json& status, const std::string& type) {
+  for (const json& c : status["conditions"]) {
+    if (c["type"] == type) return true;
+  }
+  return false;
+}
+
+TEST(Status, APodMonitorWithoutItsCrdIsSaidInMonitoringAndLeavesReadyAlone) {
+  StatusInput input = input_with({shard(deployment(1, 1, 1, 1))}, 1);
+  input.name = "demo";
+  input.pod_monitor = PodMonitorState::kind_not_served;
+  const json status = compute_status(input);
+  EXPECT_EQ(status_of(status, "Monitoring"), "False");
+  EXPECT_EQ(condition(status, "Monitoring")["reason"], kReasonPodMonitorCrdMissing);
+  EXPECT_NE(condition(status, "Monitoring")["message"].get<std::string>().find(
+                "monitoring.coreos.com/v1"),
+            std::string::npos);
+  // Everything else is reconciled: the Post2Log is Ready, kstatus says Current.
+  EXPECT_EQ(kstatus_view(status), "True False False");
+}
+
+TEST(Status, AnAppliedPodMonitorIsMonitoringTrueAndNoneAskedForHasNoCondition) {
+  StatusInput input = input_with({shard(deployment(1, 1, 1, 1))}, 1);
+  input.name = "demo";
+  input.pod_monitor = PodMonitorState::applied;
+  input.previous = {{"conditions", json::array()}};
+  const json applied = compute_status(input);
+  EXPECT_EQ(status_of(applied, "Monitoring"), "True");
+  EXPECT_EQ(condition(applied, "Monitoring")["reason"], "PodMonitorApplied");
+
+  input.previous = applied;
+  input.pod_monitor = PodMonitorState::not_requested;
+  EXPECT_FALSE(has_condition(compute_status(input), "Monitoring"));
+}
+
+TEST(Status, AnInvalidSpecKeepsWhatWasSaidOfThePodMonitor) {
+  StatusInput input = input_with({shard(deployment(1, 1, 1, 1))}, 1);
+  input.name = "demo";
+  input.pod_monitor = PodMonitorState::kind_not_served;
+  const json before = compute_status(input);
+  input.previous = before;
+  input.invalid_message = "spec.monitoring.podMonitor.interval: must be a Prometheus duration";
+  input.pod_monitor = PodMonitorState::not_requested;  // ignored while invalid
+  input.now = "2026-01-01T00:05:00Z";
+  const json after = compute_status(input);
+  EXPECT_EQ(condition(after, "Monitoring"), condition(before, "Monitoring"));
+}
+
 }  // namespace
 }  // namespace p2l::controller

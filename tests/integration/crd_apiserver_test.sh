@@ -45,8 +45,13 @@ for sample in "$root"/manifests/samples/*.yaml; do
     kubectl apply --dry-run=server -n "$ns" -f "$sample"
 done
 
-# What the samples become (Deployments, PVCs, Service, Ingress, NetworkPolicy, ConfigMap) is
-# accepted by the API server too; each sample with the policy flags its comments name.
+# What the samples become (Deployments, PVCs, Service, Ingress, NetworkPolicy, PodMonitor,
+# ConfigMap) is accepted by the API server too; each sample with the policy flags its comments
+# name. The PodMonitor needs the Prometheus operator's CRDs (from its Go module).
+prometheus_crds=$("$root/scripts/tools/fetch-prometheus-crds.sh" | tail -n1) ||
+  { echo "the Prometheus operator's CRDs could not be fetched"; exit 1; }
+kubectl apply --server-side -f "$prometheus_crds" >/dev/null || exit 1
+kubectl wait --for condition=established --timeout=60s crd/podmonitors.monitoring.coreos.com >/dev/null || exit 1
 children_accepted() {  # children_accepted SAMPLE [POLICY FLAGS...]
   local sample=$1
   shift

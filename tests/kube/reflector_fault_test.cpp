@@ -116,6 +116,63 @@ TEST(ReflectorFaults, ReconnectsFromTheLastResourceVersionAfterADrop) {
   EXPECT_EQ(counters.failures, 1);
 }
 
+// A kind whose CRD is not installed: the server answers the list with 404. The reflector
+// counts as synced with nothing, lists again every unserved_recheck, and once the kind is
+// served stores it and says so through on_served, once.
+TEST(ReflectorFaults, AnUnservedKindIsSyncedEmptyUntilItIsServed) {
+  std::atomic<int> lists{0};
+  FaultServer server([&](ServerConnection& c, const std::string& request) {
+    if (!is_watch(request)) {
+      if (lists++ < 2) {
+        const std::string body =
+            R"({"kind":"Status","status":"Failure","reason":"NotFound","code":404})";
+        c.send("HTTP/1.1 404 Not Found\r\nContent-Type: application/json\r\nContent-Length: " +
+               std::to_string(body.size()) + "\r\n\r\n" + body);
+        return;
+      }
+      return send_json(c, list_of({cm("monitor", "20")}, "20"));
+    }
+    c.send(chunked_head());
+    c.hang();
+  });
+  Client client = client_for(server);
+  Recorder recorder;
+  std::atomic<int> served_calls{0};
+  Reflector reflector(client,
+                      {.collection = "/apis/monitoring.coreos.com/v1/namespaces/ns/podmonitors",
+                       .may_be_unserved = true,
+                       .unserved_recheck = 100ms,
+                       .on_served = [&] { ++served_calls; }},
+                      recorder.callback(), reflector_logger());
+  ASSERT_TRUE(reflector.wait_synced(5s));
+  EXPECT_FALSE(reflector.served());
+  EXPECT_TRUE(reflector.store().list().empty());
+  EXPECT_EQ(served_calls.load(), 0);
+  ASSERT_TRUE(wait_for([&] { return reflector.served(); }));
+  ASSERT_TRUE(wait_for([&] { return recorder.snapshot().size() == 1; }));
+  EXPECT_EQ(recorder.snapshot(), (std::vector<std::string>{"added monitor@20"}));
+  EXPECT_EQ(served_calls.load(), 1);
+  EXPECT_EQ(lists.load(), 3);
+  EXPECT_EQ(reflector.counters().failures, 0) << "a kind not served is no failure";
+}
+
+// Without may_be_unserved a 404 is an error like any other: retried with backoff, not synced.
+TEST(ReflectorFaults, A404IsAFailureForAKindThatMustBeServed) {
+  FaultServer server([&](ServerConnection& c, const std::string&) {
+    const std::string body =
+        R"({"kind":"Status","status":"Failure","reason":"NotFound","code":404})";
+    c.send("HTTP/1.1 404 Not Found\r\nContent-Type: application/json\r\nContent-Length: " +
+           std::to_string(body.size()) + "\r\n\r\n" + body);
+  });
+  Client client = client_for(server);
+  Recorder recorder;
+  Reflector reflector(client,
+                      {.collection = "/api/v1/namespaces/ns/configmaps", .initial_backoff = 20ms},
+                      recorder.callback(), reflector_logger());
+  EXPECT_FALSE(reflector.wait_synced(500ms));
+  EXPECT_GE(reflector.counters().failures, 1);
+}
+
 TEST(ReflectorFaults, RelistsAfterExpiryAndReportsWhatChanged) {
   std::atomic<int> lists{0};
   std::atomic<int> watches{0};

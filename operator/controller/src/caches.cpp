@@ -45,6 +45,14 @@ Caches::Caches(kube::Client& client, const std::vector<std::string>& namespaces,
                                          kube::collection_path(kind.type, namespace_name)};
       options.list.label_selector = selector;
       options.watch.label_selector = selector;
+      if (kind.may_be_unserved) {
+        options.may_be_unserved = true;
+        // Post2Logs that asked for this kind while it was not served get it now.
+        options.on_served = [&scope, enqueue] {
+          for (const nlohmann::json& post2log : scope.post2logs->store().list())
+            enqueue(kube::object_key(post2log));
+        };
+      }
       scope.children.emplace(std::string{kind.kind}, std::make_unique<kube::Reflector>(
                                                          client, std::move(options),
                                                          [enqueue](const kube::Change& change) {
@@ -120,6 +128,15 @@ const kube::Store& Caches::children(std::string_view kind, std::string_view name
     throw std::invalid_argument("no cache for kind " + std::string{kind});
   }
   return found->second->store();
+}
+
+bool Caches::served(std::string_view kind, std::string_view namespace_name) const {
+  const Scope& found_scope = scope(namespace_name);
+  const auto found = found_scope.children.find(kind);
+  if (found == found_scope.children.end()) {
+    throw std::invalid_argument("no cache for kind " + std::string{kind});
+  }
+  return found->second->served();
 }
 
 void Caches::stop() {

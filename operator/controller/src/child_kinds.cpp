@@ -14,15 +14,20 @@ kube::ResourceType network_policies() {
   return {.group = "networking.k8s.io", .version = "v1", .resource = "networkpolicies"};
 }
 
+kube::ResourceType pod_monitors() {
+  return {.group = "monitoring.coreos.com", .version = "v1", .resource = "podmonitors"};
+}
+
 kube::ResourceType leases() {
   return {.group = "coordination.k8s.io", .version = "v1", .resource = "leases"};
 }
 
-std::array<ChildKind, 6> child_kinds() {
+std::array<ChildKind, 7> child_kinds() {
   return {ChildKind{"ConfigMap", kube::resources::config_maps()},
           ChildKind{"Service", kube::resources::services()},
           ChildKind{"Ingress", ingresses()},
           ChildKind{"NetworkPolicy", network_policies()},
+          ChildKind{.kind = "PodMonitor", .type = pod_monitors(), .may_be_unserved = true},
           ChildKind{"PersistentVolumeClaim", persistent_volume_claims()},
           ChildKind{"Deployment", kube::resources::deployments()}};
 }

@@ -109,10 +109,15 @@ ReconcileOutcome Reconciler::reconcile(const std::string& key) {
       .generation = object->at("metadata").value("generation", std::int64_t{0}),
       .desired_replicas = replicas,
       .shards = shards,
+      .name = name,
       .url = service_url(name, namespace_name, resource.spec.port, resource.spec.endpoint),
       .selector = instance_selector(name),
       .failure = failure,
       .rolling_shard = plan.rolling,
+      .pod_monitor = !resource.spec.monitoring.pod_monitor ? PodMonitorState::not_requested
+                     : caches_.served("PodMonitor", namespace_name)
+                         ? PodMonitorState::applied
+                         : PodMonitorState::kind_not_served,
       .previous = object->value("status", json(nullptr)),
       .now = rfc3339_now()};
   std::optional<Problem> problem;
@@ -141,6 +146,7 @@ ReconcileOutcome Reconciler::report_invalid(const json& object, const std::strin
   StatusInput input{.generation = metadata.value("generation", std::int64_t{0}),
                     .desired_replicas = replicas,
                     .shards = shard_states(namespace_name, name, std::max(replicas, 0), nullptr),
+                    .name = name,
                     .url = previous.is_object() ? previous.value("url", "") : "",
                     .selector = instance_selector(name),
                     .invalid_message = message,
@@ -197,6 +203,10 @@ std::vector<std::string> Reconciler::apply_children(const std::vector<json>& des
     std::optional<std::string> conflict;
     const std::string child_name = child["metadata"].value("name", "");
     if (child.at("kind") != "Deployment") {
+      const auto& metadata = child.at("metadata");
+      // A PodMonitor where the cluster has no such CRD: the status says so (Monitoring).
+      if (!caches_.served(child.at("kind").get<std::string>(), metadata.value("namespace", "")))
+        continue;
       conflict = apply_child(child);
       if (conflict && child.at("kind") == "PersistentVolumeClaim") taken_claims.insert(child_name);
     } else if (!planned(plan.apply, child_name) || mounts_taken_claim(child, taken_claims)) {
@@ -263,7 +273,8 @@ void Reconciler::remove_unwanted(const json& object, const std::vector<json>& de
     wanted.insert(child.at("kind").get<std::string>() + "/" + child_key(child));
   // PersistentVolumeClaims are never removed here: a shard's volumes may hold lines not yet
   // shipped, so they stay until the Post2Log itself is deleted. The Service always exists.
-  for (const std::string_view kind : {"Deployment", "Ingress", "NetworkPolicy", "ConfigMap"}) {
+  for (const std::string_view kind :
+       {"Deployment", "Ingress", "NetworkPolicy", "PodMonitor", "ConfigMap"}) {
     const std::vector<json> owned =
         caches_.children(kind, namespace_name).select([&](const json& live) {
           const json& live_metadata = live.at("metadata");

@@ -200,6 +200,23 @@ json compute_status(const StatusInput& input) {
                                  : degraded    ? shard_failures
                                                : "no shard reports a failure"));
 
+  if (input.invalid_message) {
+    // The children, PodMonitor included, are left as they were: so is what was said of it.
+    for (const json& kept :
+         previous.is_object() ? previous.value("conditions", json::array()) : json::array()) {
+      if (kept.value("type", "") == "Monitoring") conditions.push_back(kept);
+    }
+  } else if (input.pod_monitor == PodMonitorState::applied) {
+    conditions.push_back(condition("Monitoring", true, "PodMonitorApplied",
+                                   "PodMonitor " + input.name + " scrapes every shard's /metrics"));
+  } else if (input.pod_monitor == PodMonitorState::kind_not_served) {
+    conditions.push_back(condition(
+        "Monitoring", false, kReasonPodMonitorCrdMissing,
+        "spec.monitoring.podMonitor is set, but the cluster does not serve "
+        "monitoring.coreos.com/v1 PodMonitors (the Prometheus operator's CRDs are not "
+        "installed); everything else is reconciled, and the PodMonitor is created once they are"));
+  }
+
   return json{{"observedGeneration", generation},
               {"replicas", existing},
               {"readyReplicas", ready},

@@ -53,6 +53,21 @@ struct NetworkPolicySpec {
   friend bool operator==(const NetworkPolicySpec&, const NetworkPolicySpec&) = default;
 };
 
+// Set (even empty): a monitoring.coreos.com/v1 PodMonitor (Prometheus operator) scrapes
+// /metrics of every shard's receiver.
+struct PodMonitorSpec {
+  // Prometheus duration between scrapes, e.g. 30s; unset: the Prometheus's own default.
+  std::optional<std::string> interval;
+  // Added to the PodMonitor's labels: what a Prometheus selects PodMonitors by.
+  std::map<std::string, std::string> labels;
+  friend bool operator==(const PodMonitorSpec&, const PodMonitorSpec&) = default;
+};
+
+struct MonitoringSpec {
+  std::optional<PodMonitorSpec> pod_monitor;
+  friend bool operator==(const MonitoringSpec&, const MonitoringSpec&) = default;
+};
+
 // Unset images and pull policy fall back to the operator-wide defaults (RenderOptions).
 struct ImageSpec {
   std::optional<std::string> receiver;
@@ -91,6 +106,7 @@ struct Post2LogSpec {
   std::optional<std::int32_t> node_port;
   std::optional<IngressSpec> ingress;
   std::optional<NetworkPolicySpec> network_policy;
+  MonitoringSpec monitoring;
   std::int32_t workers = 1;
   std::int32_t replicas = 1;
   std::string storage = "4Gi";
@@ -127,6 +143,8 @@ void to_json(nlohmann::json& out, const ImageSpec& value);
 void to_json(nlohmann::json& out, const ResourceRequirements& value);
 void to_json(nlohmann::json& out, const PodResources& value);
 void to_json(nlohmann::json& out, const Toleration& value);
+void to_json(nlohmann::json& out, const PodMonitorSpec& value);
+void to_json(nlohmann::json& out, const MonitoringSpec& value);
 void to_json(nlohmann::json& out, const Post2LogSpec& value);
 void to_json(nlohmann::json& out, const ObjectMeta& value);
 void to_json(nlohmann::json& out, const Post2Log& value);

@@ -27,8 +27,8 @@ struct RenderOptions {
 };
 
 // Every child object of a valid Post2Log, in the order they are best applied: the Fluentd
-// ConfigMap, the Service, the Ingress, the NetworkPolicy, then for each shard its two PVCs and its
-// Deployment. Pure: the same resource and options always give the same objects.
+// ConfigMap, the Service, the Ingress, the NetworkPolicy, the PodMonitor, then for each shard its
+// two PVCs and its Deployment. Pure: the same resource and options always give the same objects.
 [[nodiscard]] std::vector<nlohmann::json> render_children(const Post2Log& resource,
                                                           const RenderOptions& options = {});
 
@@ -38,6 +38,8 @@ struct RenderOptions {
 [[nodiscard]] nlohmann::json render_ingress(const Post2Log& resource);  // null without ingress
 // null without networkPolicy
 [[nodiscard]] nlohmann::json render_network_policy(const Post2Log& resource);
+// null without monitoring.podMonitor
+[[nodiscard]] nlohmann::json render_pod_monitor(const Post2Log& resource);
 [[nodiscard]] nlohmann::json render_data_claim(const Post2Log& resource, int shard);
 [[nodiscard]] nlohmann::json render_fluentd_claim(const Post2Log& resource, int shard);
 [[nodiscard]] nlohmann::json render_shard_deployment(const Post2Log& resource, int shard,

@@ -84,7 +84,10 @@ void Reflector::run() {
     };
     try {
       if (need_list) {
-        list_and_store();
+        if (!list_and_store()) {
+          if (!sleep_for(options_.unserved_recheck)) return;
+          continue;
+        }
         need_list = false;
       }
       watch_once();
@@ -116,8 +119,29 @@ void Reflector::run() {
   }
 }
 
-void Reflector::list_and_store() {
-  ListResult listed = client_.list(options_.collection, options_.list);
+bool Reflector::list_and_store() {
+  ListResult listed;
+  try {
+    listed = client_.list(options_.collection, options_.list);
+  } catch (const ApiError& error) {
+    // A list of a collection in a namespace that does not exist is empty, not 404: a 404
+    // says that the server does not serve the kind at all.
+    if (!options_.may_be_unserved || !error.not_found()) throw;
+    const bool was_served = served_.exchange(false);
+    for (const auto& [key, object] : store_.replace({}))
+      notify(ChangeType::deleted, object);
+    {
+      std::lock_guard lock(mutex_);
+      resource_version_.clear();
+      ++counters_.lists;
+      synced_ = true;
+    }
+    if (was_served) logger_.info("reflector {}: the kind is not served", options_.collection);
+    changed_.notify_all();
+    return false;
+  }
+  const bool was_unserved = !served_.exchange(true);
+  if (was_unserved) logger_.info("reflector {}: the kind is served now", options_.collection);
   std::map<std::string, nlohmann::json> fresh;
   for (auto& item : listed.items) {
     auto key = object_key(item);
@@ -145,6 +169,14 @@ void Reflector::list_and_store() {
   logger_.debug("reflector {}: listed {} objects at resourceVersion {}", options_.collection,
                 fresh.size(), listed.resource_version);
   changed_.notify_all();
+  if (was_unserved && options_.on_served) {
+    try {
+      options_.on_served();
+    } catch (const std::exception& error) {
+      logger_.error("reflector {}: served callback failed: {}", options_.collection, error.what());
+    }
+  }
+  return true;
 }
 
 void Reflector::watch_once() {

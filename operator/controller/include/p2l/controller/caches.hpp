@@ -47,6 +47,9 @@ class Caches {
   // other kinds and for a namespace that is not watched.
   [[nodiscard]] const kube::Store& children(std::string_view kind,
                                             std::string_view namespace_name) const;
+  // Whether the server serves that kind of child (false only for a ChildKind that
+  // may_be_unserved, whose CRD is not installed).
+  [[nodiscard]] bool served(std::string_view kind, std::string_view namespace_name) const;
 
   void stop();
 

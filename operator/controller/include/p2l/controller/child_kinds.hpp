@@ -11,15 +11,19 @@ namespace p2l::controller {
 struct ChildKind {
   std::string_view kind;
   kube::ResourceType type;
+  // A kind of another project's CRD (the Prometheus operator's PodMonitor), which a cluster
+  // may not have: then the operator reconciles everything else and says so in the status.
+  bool may_be_unserved = false;
 };
 
 // Every kind of child, in the order render_children produces them.
-[[nodiscard]] std::array<ChildKind, 6> child_kinds();
+[[nodiscard]] std::array<ChildKind, 7> child_kinds();
 
 // The kinds the client library does not name itself.
 [[nodiscard]] kube::ResourceType persistent_volume_claims();
 [[nodiscard]] kube::ResourceType ingresses();
 [[nodiscard]] kube::ResourceType network_policies();
+[[nodiscard]] kube::ResourceType pod_monitors();
 [[nodiscard]] kube::ResourceType leases();
 
 }  // namespace p2l::controller

@@ -57,10 +57,19 @@ struct ReconcileFailure {
   bool needs_user = true;
 };
 
+// What became of spec.monitoring.podMonitor: the Monitoring condition.
+enum class PodMonitorState {
+  not_requested,    // no condition
+  applied,          // Monitoring=True
+  kind_not_served,  // Monitoring=False: the Prometheus operator's CRDs are not installed
+};
+inline constexpr std::string_view kReasonPodMonitorCrdMissing = "PodMonitorCRDMissing";
+
 struct StatusInput {
   std::int64_t generation = 0;  // the CR's metadata.generation
   int desired_replicas = 0;
   std::vector<ShardState> shards;  // one per desired shard, index order
+  std::string name;                // the Post2Log's, for messages
   std::string url;
   std::string selector;  // label selector of the Post2Log's pods, for the scale subresource
   // Set when the spec is invalid in a way the schema cannot catch; the children are then left
@@ -69,6 +78,8 @@ struct StatusInput {
   std::optional<ReconcileFailure> failure;
   // The shard whose new template is rolling out now, if one is.
   std::optional<int> rolling_shard;
+  // Ignored while invalid_message is set: the Monitoring condition then stays as it was.
+  PodMonitorState pod_monitor = PodMonitorState::not_requested;
   nlohmann::json previous;  // the CR's current .status (may be null)
   std::string now;          // RFC 3339, for lastTransitionTime
 };
@@ -81,7 +92,9 @@ struct StatusInput {
 // - Stalled=True when nothing more happens without a user change (invalid spec, a refused
 //   write, a failing shard);
 // - Ready=True only when the current generation is applied and every shard is Ready;
-// plus ConfigValid, Progressing (which shard is rolling) and Degraded for `kubectl describe`.
+// plus ConfigValid, Progressing (which shard is rolling) and Degraded for `kubectl describe`,
+// and Monitoring when the spec asks for a PodMonitor (False, without touching the others,
+// when the cluster has no PodMonitor CRD).
 // A condition keeps its lastTransitionTime while its status does not change, so computing the
 // same status twice gives the same object and no write.
 nlohmann::json compute_status(const StatusInput& input);

@@ -32,6 +32,14 @@ struct ReflectorOptions {
   WatchOptions watch;
   std::chrono::milliseconds initial_backoff{250};
   std::chrono::milliseconds max_backoff{std::chrono::seconds(30)};
+  // The collection is of a kind the server may not serve (another project's CRD, not
+  // installed): a 404 on the list then counts as synced with nothing, and the list is tried
+  // again every `unserved_recheck` until the kind is served.
+  bool may_be_unserved = false;
+  std::chrono::milliseconds unserved_recheck{std::chrono::seconds(10)};
+  // Called (from the reflector's thread) after the first list that succeeds once the kind
+  // was found unserved: whoever skipped work for want of it can do it now.
+  std::function<void()> on_served;
 };
 
 // What the reflector has done so far; for tests and diagnostics.
@@ -56,8 +64,10 @@ class Reflector {
   Reflector& operator=(const Reflector&) = delete;
 
   const Store& store() const { return store_; }
-  // The first list has been stored.
+  // The first list has been stored (or, for may_be_unserved, the kind found not served).
   bool synced() const { return synced_; }
+  // The server serves the kind (true until a list says otherwise).
+  bool served() const { return served_; }
   bool wait_synced(std::chrono::milliseconds timeout) const;
   std::string resource_version() const;
   ReflectorCounters counters() const;
@@ -66,7 +76,8 @@ class Reflector {
 
  private:
   void run();
-  void list_and_store();
+  // False when the kind is not served (may_be_unserved only): the store is then empty.
+  bool list_and_store();
   void watch_once();
   bool sleep_for(std::chrono::milliseconds delay);  // false when stopping
   void notify(ChangeType type, const nlohmann::json& object,
@@ -86,6 +97,7 @@ class Reflector {
   bool stopping_ = false;
 
   std::atomic<bool> synced_{false};
+  std::atomic<bool> served_{true};
   std::thread thread_;  // last: starts after everything above exists
 };
 

@@ -1,0 +1,135 @@
+#!/usr/bin/env bash
+# spec.monitoring.podMonitor against a real kube-apiserver, with the operator as a real
+# process and the Prometheus operator's CRDs from its Go module:
+# - without the PodMonitor CRD, the Post2Log is reconciled and becomes Ready, and the
+#   condition Monitoring=False (PodMonitorCRDMissing) says why there is no PodMonitor;
+# - once the CRD is installed, the PodMonitor appears without a change to the Post2Log
+#   (long before the resync period) and Monitoring turns True;
+# - the API server accepts it, it selects the pods of every shard and names their port;
+# - removed from the spec, the PodMonitor is deleted and the condition goes;
+# - the install's ClusterRole lets the operator manage PodMonitors.
+# No kubelet runs at this tier: the shards' pods are made Ready by writing their status.
+#
+# Usage: monitoring_test.sh CONTROL_PLANE_DIR
+set -uo pipefail
+here=$(cd "$(dirname "$0")" && pwd)
+root=$(cd "$here/../.." && pwd)
+# shellcheck source=../lib/checks.sh
+# shellcheck source-path=SCRIPTDIR
+source "$here/../lib/checks.sh"
+plane=${1:?usage: monitoring_test.sh CONTROL_PLANE_DIR}
+use_control_plane "$plane"
+operator=${P2L_OPERATOR_BIN:-$root/build/operator/post2log-operator}
+[ -x "$operator" ] || { echo "operator binary $operator is missing"; exit 1; }
+need_tools kubectl jq
+prometheus_crds=$("$root/scripts/tools/fetch-prometheus-crds.sh" | tail -n1) && [ -d "$prometheus_crds" ] ||
+  { echo "the Prometheus operator's CRDs could not be fetched (scripts/tools/fetch-prometheus-crds.sh)"; exit 1; }
+
+ns=monitoring-test-$$
+work=$(mktemp -d)
+operator_log=$work/operator.log
+operator_pid=""
+cleanup() {
+  if [ -n "$operator_pid" ]; then kill -TERM "$operator_pid" 2>/dev/null; wait "$operator_pid" 2>/dev/null; fi
+  kubectl delete namespace "$ns" --wait=false >/dev/null 2>&1
+  # Other tests of this tier expect the Prometheus operator's CRDs (RESOURCE_LOCK prometheus_crds).
+  kubectl apply --server-side -f "$prometheus_crds" >/dev/null 2>&1
+  rm -rf "$work"
+}
+trap cleanup EXIT
+on_failure() { log_tail "operator log" "$operator_log" 30; }
+k() { kubectl -n "$ns" "$@"; }
+condition_is() {  # condition_is TYPE STATUS [REASON]
+  local got
+  got=$(k get post2log metrics -o jsonpath="{.status.conditions[?(@.type==\"$1\")].status} {.status.conditions[?(@.type==\"$1\")].reason}")
+  [ "${got% *}" = "$2" ] && { [ -z "${3:-}" ] || [ "${got#* }" = "$3" ]; } ||
+    { echo "Monitoring is '$got', expected $2 ${3:-}"; return 1; }
+}
+
+# Start from a cluster without the PodMonitor CRD.
+kubectl delete crd podmonitors.monitoring.coreos.com --ignore-not-found --wait=true >/dev/null || exit 1
+kubectl create namespace "$ns" >/dev/null || exit 1
+kubectl apply -f "$root/crds/post2log.io_post2logs.yaml" >/dev/null || exit 1
+kubectl wait --for condition=established --timeout=60s crd/post2logs.post2log.io >/dev/null || exit 1
+# A resync period far beyond the test: what happens, happens because of a change seen.
+"$operator" run --kubeconfig "$KUBECONFIG" --namespace "$ns" --metrics-bind-address 127.0.0.1:0 \
+  --resync-period 1h 2>"$operator_log" &
+operator_pid=$!
+
+k apply -f - >/dev/null <<'YAML' || exit 1
+apiVersion: post2log.io/v1alpha1
+kind: Post2Log
+metadata:
+  name: metrics
+spec:
+  replicas: 2
+  monitoring:
+    podMonitor:
+      interval: 15s
+      labels:
+        release: prometheus
+YAML
+
+check "without the PodMonitor CRD: Monitoring=False PodMonitorCRDMissing" \
+  eventually 60 condition_is Monitoring False PodMonitorCRDMissing
+everything_else_reconciled() {
+  k get service metrics >/dev/null && k get deployment metrics-0 metrics-1 >/dev/null &&
+    k get configmap metrics-fluentd >/dev/null
+}
+check "the Service, both shards and the Fluentd ConfigMap exist all the same" \
+  eventually 60 everything_else_reconciled
+wait_until 60 bash -c "[ \$(kubectl -n $ns get pods -l app.kubernetes.io/instance=metrics -o name | wc -l) -ge 2 ]"
+make_pods_ready "$ns" app.kubernetes.io/instance=metrics
+check "and it becomes Ready (Monitoring=False holds nothing back)" \
+  eventually 90 condition_is Ready True
+
+check "the Prometheus operator's CRDs are installed" kubectl apply --server-side -f "$prometheus_crds"
+check "the PodMonitor appears without a change to the Post2Log (the CRD's arrival is seen)" \
+  eventually 60 k get podmonitor metrics
+check "Monitoring=True PodMonitorApplied" eventually 30 condition_is Monitoring True PodMonitorApplied
+
+selects_every_shard() {
+  local monitor selector port pods
+  monitor=$(k get podmonitor metrics -o json) || return 1
+  selector=$(jq -r '.spec.selector.matchLabels | to_entries | map("\(.key)=\(.value)") | join(",")' <<<"$monitor")
+  port=$(jq -r '.spec.podMetricsEndpoints[0].port' <<<"$monitor")
+  [ "$(jq -r '.spec.podMetricsEndpoints[0].path + " " + .spec.podMetricsEndpoints[0].interval' <<<"$monitor")" = "/metrics 15s" ] ||
+    { echo "endpoint: $(jq -c '.spec.podMetricsEndpoints' <<<"$monitor")"; return 1; }
+  [ "$(jq -r '.metadata.labels.release' <<<"$monitor")" = prometheus ] || { echo "no release label"; return 1; }
+  jq -e '.metadata.ownerReferences[0] | .kind == "Post2Log" and .name == "metrics" and .controller' <<<"$monitor" >/dev/null ||
+    { echo "not controlled by the Post2Log"; return 1; }
+  pods=$(k get pods -l "$selector" -o json) || return 1
+  # One pod per shard, each with a container port of the endpoint's name.
+  [ "$(jq '[.items[].metadata.labels["post2log.io/shard"]] | unique | length' <<<"$pods")" = 2 ] ||
+    { echo "the selector $selector picks the pods of $(jq '[.items[].metadata.labels["post2log.io/shard"]] | unique' <<<"$pods")"; return 1; }
+  jq -e --arg port "$port" 'all(.items[]; any(.spec.containers[].ports[]?; .name == $port))' <<<"$pods" >/dev/null ||
+    { echo "not every selected pod has a port named $port"; return 1; }
+}
+check "the PodMonitor selects the pods of both shards, port http, /metrics every 15s" selects_every_shard
+
+k patch post2log metrics --type=json -p '[{"op": "remove", "path": "/spec/monitoring"}]' >/dev/null || exit 1
+check "monitoring removed from the spec: the PodMonitor is deleted" \
+  eventually 60 bash -c "! kubectl -n $ns get podmonitor metrics >/dev/null 2>&1"
+no_monitoring_condition() {
+  [ -z "$(k get post2log metrics -o jsonpath='{.status.conditions[?(@.type=="Monitoring")].type}')" ] ||
+    { echo "the Monitoring condition is still there"; return 1; }
+}
+check "and the Monitoring condition is gone" eventually 30 no_monitoring_condition
+
+kubectl apply -f "$root/manifests/namespace.yaml" -f "$root/manifests/generated/cluster/serviceaccount.yaml" \
+  -f "$root/manifests/generated/cluster/rbac.yaml" >/dev/null || exit 1
+may_manage_podmonitors() {
+  local verb
+  for verb in list watch create patch delete; do
+    kubectl auth can-i "$verb" podmonitors.monitoring.coreos.com -n "$ns" \
+      --as=system:serviceaccount:post2log-system:post2log-operator >/dev/null || { echo "may not $verb podmonitors"; return 1; }
+  done
+}
+check "the install's ClusterRole lets the operator list, watch, create, patch and delete PodMonitors" \
+  may_manage_podmonitors
+no_errors_logged() {
+  ! grep '"level":"error"' "$operator_log" || return 1
+}
+check "no error in the operator's log" no_errors_logged
+
+summary
