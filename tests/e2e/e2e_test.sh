@@ -14,7 +14,11 @@
 #   - three shards rolled to a new pod template under a steady 20 POSTs/s: never
 #     fewer than 2 ready endpoints, at least 99% answered 200 without a retry, every
 #     acknowledged record on disk exactly once;
-#   - the Post2Log deleted: everything it owned goes (garbage collection).
+#   - the Post2Log deleted: everything it owned goes (garbage collection);
+#   - the Helm chart: with the kustomize-installed operator scaled to 0, `helm install`
+#     of charts/post2log-operator watching one namespace; a Post2Log there becomes READY
+#     and takes a POST; `helm upgrade --set concurrency=3` rolls the operator to a new
+#     pod; `helm uninstall` removes it and keeps the CRD, the Post2Log and its receivers.
 # Every Post2Log here sets fluentd.enabled: false: the Fluentd image cannot be built
 # on these machines (no RubyGems, no registry), so the pods run the receiver alone.
 # The cluster is always taken down at the end, and the test checks nothing is left.
@@ -34,6 +38,8 @@ cache_dir="${P2L_CACHE_DIR:-/var/cache/post2log}"
 archives="${P2L_IMAGE_ARCHIVES:-${cache_dir}/images/archives}"
 ns=e2e
 sample_ns=e2e-sample
+helm_ns=e2e-helm
+helm_release=e2e-helm
 shards=shards
 node_port=30981
 t_start=${SECONDS}
@@ -103,7 +109,10 @@ cluster_up=0
 finish() {
   local rc=$?
   if ((reusing)); then
-    kubectl delete namespace "${ns}" "${sample_ns}" --ignore-not-found --wait=false >/dev/null 2>&1 || true
+    [[ -z "${helm:-}" ]] || "${helm}" uninstall "${helm_release}" -n "${helm_ns}" >/dev/null 2>&1 || true
+    kubectl delete namespace "${ns}" "${sample_ns}" "${helm_ns}" --ignore-not-found --wait=false >/dev/null 2>&1 || true
+    # The Helm part scales the demo's operator to 0 for a while: give it back.
+    kubectl -n post2log-system scale deploy/post2log-operator --replicas=1 >/dev/null 2>&1 || true
   fi
   if ((cluster_up)); then
     cp -r "${dir}/logs" "${logs}/cluster" 2>/dev/null || true
@@ -124,12 +133,14 @@ run kube-binaries.log nice -n 10 "${root}/scripts/kube/build-binaries.sh" \
   kube-apiserver kube-controller-manager kubectl kube-scheduler kubelet kube-proxy \
   || give_up "building the Kubernetes binaries"
 run images.log "${root}/scripts/images/build.sh" --export "${archives}" || give_up "building the images"
+run helm-build.log "${root}/scripts/tools/build.sh" helm || give_up "building Helm (scripts/tools/build.sh helm)"
+helm=$(tail -n 1 "${logs}/helm-build.log")
 
 if ((reusing)); then
   progress "using the demo's running cluster (${demo_env}); namespaces ${ns} and ${sample_ns}"
   # shellcheck disable=SC1090
   source "${demo_env}"
-  kubectl delete namespace "${ns}" "${sample_ns}" --ignore-not-found --wait=true --timeout=120s >/dev/null 2>&1 || true
+  kubectl delete namespace "${ns}" "${sample_ns}" "${helm_ns}" --ignore-not-found --wait=true --timeout=120s >/dev/null 2>&1 || true
   import_images() {
     local f
     for f in "${archives}"/*.tar; do
@@ -454,6 +465,71 @@ check "every child of ${shards} goes (Deployments, pods, Service, PVCs)" wait_un
 check "kubectl get post2logs no longer lists ${shards}" \
   bash -c "! kubectl get post2logs -A --no-headers | grep -q '${shards}'"
 check "the sample is untouched (READY 1/1)" converged "${sample_ns}" postbacks 1/1
+
+# ------------------------------------------------------------------ the Helm chart
+progress "the Helm chart: install, a Post2Log, upgrade, uninstall (namespace ${helm_ns})"
+# One operator per Post2Log: the kustomize-installed one steps aside meanwhile.
+check "the kustomize-installed operator scaled to 0" \
+  run helm-scale-down.log bash -c "kubectl -n post2log-system scale deploy/post2log-operator --replicas=0 &&
+    kubectl -n post2log-system wait --for=delete pod -l app.kubernetes.io/name=post2log-operator --timeout=90s"
+# Helm says on stderr that the chart's CRD is a link to crds/ (its one source).
+h() { "${helm}" "$@" 2> >(grep -v 'found symbolic link in path' >&2); }
+operator_deploy=${helm_release}-post2log-operator
+check "helm install ${helm_release} charts/post2log-operator (watchNamespaces {${helm_ns}}) --wait" \
+  run helm-install.log h install "${helm_release}" "${root}/charts/post2log-operator" -n "${helm_ns}" \
+    --create-namespace --set "watchNamespaces={${helm_ns}}" --wait --timeout 180s
+charted_post2log() {
+  kubectl -n "${helm_ns}" apply -f - <<YAML
+apiVersion: post2log.io/v1alpha1
+kind: Post2Log
+metadata:
+  name: charted
+spec:
+  logLevel: info
+  fluentd:
+    enabled: false   # the Fluentd image cannot be built on these machines
+YAML
+}
+check "kubectl apply a Post2Log in ${helm_ns}" run helm-post2log.log charted_post2log
+check "it becomes Ready with READY 1/1 (the Helm-installed operator)" \
+  wait_until 180 converged "${helm_ns}" charted 1/1
+helm_ip=$(kubectl -n "${helm_ns}" get svc charted -o jsonpath='{.spec.clusterIP}')
+check "POST through its ClusterIP ${helm_ip}:80" post_retry "http://${helm_ip}:80/postback?via=helm"
+# The operator's pods, e.g. "NAME NAME"; "terminating" when one is going.
+operator_pods() {
+  kubectl -n "${helm_ns}" get pods -l "app.kubernetes.io/instance=${helm_release}" -o json |
+    jq -r '[.items[] | if .metadata.deletionTimestamp then "terminating" else .metadata.name end] | join(" ")'
+}
+before_upgrade=$(operator_pods)
+rolled_to_new_pod() {
+  local now p args
+  now=$(operator_pods)
+  [[ -n "${now}" && "${now}" != *terminating* && "${now}" != *" "* ]] || { echo "pods: ${now}"; return 1; }
+  for p in ${before_upgrade}; do
+    [[ "${now}" != "${p}" ]] || { echo "${p} is still the operator's pod"; return 1; }
+  done
+  args=$(kubectl -n "${helm_ns}" get pod "${now}" -o jsonpath='{.spec.containers[0].args}')
+  jq -e 'index("--concurrency=3") != null' <<<"${args}" >/dev/null || { echo "args: ${args}"; return 1; }
+}
+check "helm upgrade --reuse-values --set concurrency=3 --wait" \
+  run helm-upgrade.log h upgrade "${helm_release}" "${root}/charts/post2log-operator" -n "${helm_ns}" \
+    --reuse-values --set concurrency=3 --wait --timeout 180s
+check "the operator rolled to a new pod that runs --concurrency=3" wait_until 90 rolled_to_new_pod
+check "the new operator keeps the Post2Log Ready (READY 1/1)" wait_until 60 converged "${helm_ns}" charted 1/1
+check "helm uninstall ${helm_release}" run helm-uninstall.log h uninstall "${helm_release}" -n "${helm_ns}" --wait
+uninstalled() {
+  gone -n "${helm_ns}" get deploy "${operator_deploy}" || { echo "the operator's Deployment is still there"; return 1; }
+  kubectl get crd post2logs.post2log.io >/dev/null || { echo "the CRD is gone"; return 1; }
+  kubectl -n "${helm_ns}" get post2log charted >/dev/null || { echo "the Post2Log is gone"; return 1; }
+}
+check "the operator is gone; the CRD and the Post2Log are kept" wait_until 60 uninstalled
+check "its receiver still takes POSTs with no operator running" \
+  post "http://${helm_ip}:80/postback?via=after-uninstall"
+check "the kustomize-installed operator back at 1 replica" \
+  run helm-scale-up.log bash -c "kubectl -n post2log-system scale deploy/post2log-operator --replicas=1 &&
+    kubectl -n post2log-system rollout status deploy/post2log-operator --timeout=120s"
+check "kubectl delete namespace ${helm_ns}" \
+  run helm-ns-delete.log kubectl delete namespace "${helm_ns}" --wait=true --timeout=180s
 
 # ------------------------------------------------------------------ down
 kubectl -n post2log-system logs deploy/post2log-operator >"${logs}/operator.log" 2>&1 || true
