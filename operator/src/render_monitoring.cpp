@@ -20,12 +20,16 @@ json render_pod_monitor(const Post2Log& resource) {
   // The receiver serves /metrics on its one port.
   json endpoint{{"port", "http"}, {"path", "/metrics"}};
   if (monitor.interval) endpoint["interval"] = *monitor.interval;
-  return json{{"apiVersion", "monitoring.coreos.com/v1"},
-              {"kind", "PodMonitor"},
-              {"metadata", child_metadata(resource, name, std::move(labels))},
-              {"spec",
-               {{"selector", {{"matchLabels", std::move(selector)}}},
-                {"podMetricsEndpoints", json::array({std::move(endpoint)})}}}};
+  return json{
+      {"apiVersion", "monitoring.coreos.com/v1"},
+      {"kind", "PodMonitor"},
+      {"metadata", child_metadata(resource, name, std::move(labels))},
+      {"spec",
+       {{"selector", {{"matchLabels", std::move(selector)}}},
+        // Which Post2Log and shard a series is of (as app_kubernetes_io_instance and
+        // post2log_io_shard), for sums per Post2Log.
+        {"podTargetLabels", json::array({std::string{kLabelInstance}, std::string{kLabelShard}})},
+        {"podMetricsEndpoints", json::array({std::move(endpoint)})}}}};
 }
 
 }  // namespace p2l

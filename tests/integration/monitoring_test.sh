@@ -96,6 +96,8 @@ selects_every_shard() {
   [ "$(jq -r '.spec.podMetricsEndpoints[0].path + " " + .spec.podMetricsEndpoints[0].interval' <<<"$monitor")" = "/metrics 15s" ] ||
     { echo "endpoint: $(jq -c '.spec.podMetricsEndpoints' <<<"$monitor")"; return 1; }
   [ "$(jq -r '.metadata.labels.release' <<<"$monitor")" = prometheus ] || { echo "no release label"; return 1; }
+  jq -e '.spec.podTargetLabels | index("app.kubernetes.io/instance") != null and index("post2log.io/shard") != null' \
+    <<<"$monitor" >/dev/null || { echo "podTargetLabels: $(jq -c '.spec.podTargetLabels' <<<"$monitor")"; return 1; }
   jq -e '.metadata.ownerReferences[0] | .kind == "Post2Log" and .name == "metrics" and .controller' <<<"$monitor" >/dev/null ||
     { echo "not controlled by the Post2Log"; return 1; }
   pods=$(k get pods -l "$selector" -o json) || return 1
