@@ -19,6 +19,22 @@ RetentionPlan plan_rotation(const RetentionInput& input) {
   RetentionPlan plan;
   std::vector<BackupFile> kept;
   std::uint64_t freed = 0;
+  const bool short_of_space = input.free_bytes && *input.free_bytes < input.min_free_bytes;
+  auto enough = [&] {
+    return !short_of_space || *input.free_bytes + freed >= input.min_free_bytes;
+  };
+  for (const RetiredFile& file : input.retired) {
+    if (!file.listed) {
+      plan.delete_retired.push_back(file.name);
+      freed += file.size;
+    }
+  }
+  for (const RetiredFile& file : input.retired) {
+    if (file.listed && file.size > 0 && !enough()) {
+      plan.truncate_retired.push_back(file.name);
+      freed += file.size;
+    }
+  }
   const std::size_t by_age = input.keep > 0 ? input.keep - 1 : 0;  // x.log becomes one of them
   for (std::size_t rank = 0; rank < newest_first.size(); ++rank) {
     const BackupFile& file = newest_first[rank];
@@ -30,11 +46,12 @@ RetentionPlan plan_rotation(const RetentionInput& input) {
     }
   }
 
-  if (input.free_bytes && *input.free_bytes < input.min_free_bytes) {
+  plan.empty_removed = short_of_space;
+  if (short_of_space) {
     // Oldest first: shipped ones (retained copies only), then unshipped ones.
     for (const bool take_unshipped : {false, true}) {
       for (auto it = kept.rbegin(); it != kept.rend();) {
-        if (*input.free_bytes + freed >= input.min_free_bytes) break;
+        if (enough()) break;
         if (shipped(*it) == take_unshipped) {
           ++it;
           continue;

@@ -29,6 +29,10 @@ std::filesystem::path backup_path(const std::filesystem::path& path, unsigned in
   return name;
 }
 
+// Where files that left the chain wait until the shipper lets go of their inodes (see
+// RetiredFile): a hidden directory, outside any `*.log` or `*.log.*` glob.
+constexpr const char* kRetiredDir = ".shipped";
+
 // The N of `x.log.N` for a directory entry named `name`, when it is one of `base`'s backups.
 std::optional<unsigned> backup_index(std::string_view name, std::string_view base) {
   if (name.size() <= base.size() + 1 || !name.starts_with(base) || name[base.size()] != '.') {
@@ -124,21 +128,54 @@ std::error_code RotatingFile::rotate_backups() {
     if (!index) continue;
     struct stat info {};
     if (::stat(it->path().c_str(), &info) != 0 || !S_ISREG(info.st_mode)) continue;
-    BackupFile file{.index = *index, .size = static_cast<std::uint64_t>(info.st_size)};
+    BackupFile file{.index = *index,
+                    .size = static_cast<std::uint64_t>(info.st_size),
+                    .inode = static_cast<std::uint64_t>(info.st_ino)};
     if (tracked) file.unshipped = positions->unshipped(info.st_ino, file.size);
     input.backups.push_back(file);
   }
   if (error) return error;
 
+  const std::filesystem::path retired_dir = dir / kRetiredDir;
+  if (tracked) {
+    for (std::filesystem::directory_iterator it(retired_dir, error), end; !error && it != end;
+         it.increment(error)) {
+      const std::string name = it->path().filename().string();
+      if (!name.starts_with(base + ".")) continue;
+      struct stat info {};
+      if (::stat(it->path().c_str(), &info) != 0 || !S_ISREG(info.st_mode)) continue;
+      input.retired.push_back({.name = name,
+                               .size = static_cast<std::uint64_t>(info.st_size),
+                               .listed = positions->lists(info.st_ino)});
+    }
+    error.clear();  // no such directory yet
+  }
+
   const RetentionPlan plan = plan_rotation(input);
+  for (const std::string& name : plan.delete_retired) {
+    if (::unlink((retired_dir / name).c_str()) != 0 && errno != ENOENT) return last_error();
+  }
+  for (const std::string& name : plan.truncate_retired) {
+    if (::truncate((retired_dir / name).c_str(), 0) != 0 && errno != ENOENT) return last_error();
+  }
   for (const BackupFile& file : plan.remove) {
     const std::filesystem::path victim = backup_path(path_, file.index);
+    if (!tracked) {
+      if (::unlink(victim.c_str()) != 0 && errno != ENOENT) return last_error();
+      continue;
+    }
     DroppedFile dropped;
     if (file.unshipped && *file.unshipped > 0) {
       dropped = {victim, *file.unshipped, count_lines_from(victim, file.size - *file.unshipped)};
     }
-    if (::unlink(victim.c_str()) != 0 && errno != ENOENT) return last_error();
+    if (plan.empty_removed && ::truncate(victim.c_str(), 0) != 0 && errno != ENOENT) {
+      return last_error();
+    }
     if (dropped.bytes > 0) dropped_.push_back(std::move(dropped));
+    // Kept, under a name outside the shipper's glob, until the shipper lets go of its inode.
+    if (::mkdir(retired_dir.c_str(), 0755) != 0 && errno != EEXIST) return last_error();
+    const std::filesystem::path retired = retired_dir / (base + "." + std::to_string(file.inode));
+    if (::rename(victim.c_str(), retired.c_str()) != 0 && errno != ENOENT) return last_error();
   }
   for (const BackupRename& rename : plan.renames) {
     const std::filesystem::path from = rename.from == 0 ? path_ : backup_path(path_, rename.from);

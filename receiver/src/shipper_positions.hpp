@@ -30,6 +30,9 @@ class ShipperPositions {
   // read: all of it without an entry.
   [[nodiscard]] std::uint64_t unshipped(std::uint64_t inode, std::uint64_t size) const;
 
+  // Whether the shipper has an entry (a position) for the file of inode `inode`.
+  [[nodiscard]] bool lists(std::uint64_t inode) const { return positions_.contains(inode); }
+
   [[nodiscard]] std::size_t size() const { return positions_.size(); }
 
  private:
