@@ -11,6 +11,10 @@ packages=(
   libyaml-cpp-dev libspdlog-dev libfmt-dev libgtest-dev libgmock-dev
   # test and benchmark tools
   curl jq wrk nginx-light util-linux procps
+  # a real Fluentd for the tests, run from the vendored sources (../shared/vendor/README.md)
+  # through scripts/fluentd/run.sh: Debian's Ruby and the gems Fluentd needs at run time
+  ruby ruby-msgpack ruby-yajl ruby-cool.io ruby-http-parser.rb ruby-sigdump ruby-tzinfo
+  ruby-strptime ruby-webrick ruby-concurrent
 )
 
 missing=()

@@ -18,16 +18,22 @@ constexpr std::string_view kInputSection =
   @type tail
   @id post2log_tail
   tag post2log
-  path /data/logs/*.log
+  # The current files and the rotated ones: while Fluentd is down or behind, the
+  # receiver keeps rotated files it has not read (it reads this pos_file), and
+  # they are shipped from where reading stopped once Fluentd runs again.
+  path /data/logs/*.log,/data/logs/*.log.*
   # Read positions live on the Fluentd state volume, so a restarted pod goes on
-  # where it stopped instead of sending lines twice or skipping them.
+  # where it stopped instead of sending lines twice or skipping them. The
+  # receiver reads this file too (P2L_SHIPPER_POS_FILE): it deletes a rotated
+  # file only once it has been read to its end.
   pos_file /fluentd/state/post2log.pos
   pos_file_compaction_interval 24h
-  # Files are tracked by inode: after rotation renames x.log, the renamed file is
-  # read to its end for rotate_wait before it is let go, so lines written just
-  # before a rotation are shipped too.
+  # Files are tracked by inode, so a file renamed by rotation (x.log -> x.log.1
+  # -> ...) is the same file, read on from its position under its new name. The
+  # old name's watcher is let go at once (rotate_wait 0): the renamed file is in
+  # the path above and another watcher reading it would send lines twice.
   follow_inodes true
-  rotate_wait 30s
+  rotate_wait 0
   # A file that appears while Fluentd runs (x.log recreated after rotation, or a
   # new worker's file) is read from its first line.
   read_from_head true
@@ -46,6 +52,17 @@ constexpr std::string_view kInputSection =
     utc true
     keep_time_key true
   </parse>
+</source>
+
+# Health: the fluentd container's liveness probe asks this, inside the pod
+# (an exec probe), so it listens on the loopback interface only and does not
+# list plugin configurations.
+<source>
+  @type monitor_agent
+  @id post2log_monitor
+  bind 127.0.0.1
+  port 24220
+  include_config false
 </source>
 
 # Output: spec.fluentd.outputConfig of the Post2Log, as written there.

@@ -46,6 +46,14 @@ json receiver_container(const Post2LogSpec& spec, const RenderOptions& options) 
       env_from_field("POD_NAME", "metadata.name"),
       env_from_field("NODE_NAME", "spec.nodeName"),
   });
+  json mounts = json::array({{{"name", "data"}, {"mountPath", kDataMountPath}}});
+  if (spec.fluentd.enabled) {
+    // Rotation deletes a file only once Fluentd has read it (or the volume runs low on space):
+    // the receiver reads in_tail's position file from the Fluentd volume, read-only.
+    env.push_back(env_value("P2L_SHIPPER_POS_FILE", std::string{kFluentdPosFile}));
+    mounts.push_back(
+        {{"name", "fluentd-state"}, {"mountPath", kFluentdStateDir}, {"readOnly", true}});
+  }
   json liveness = http_probe("/healthz", 10, 3);
   liveness["initialDelaySeconds"] = 5;
   return json{
@@ -63,8 +71,24 @@ json receiver_container(const Post2LogSpec& spec, const RenderOptions& options) 
       {"lifecycle", {{"preStop", {{"sleep", {{"seconds", kPreStopSeconds}}}}}}},
       {"resources", spec.resources.receiver.value_or(options.receiver_resources)},
       {"securityContext", container_security_context()},
-      {"volumeMounts", json::array({{{"name", "data"}, {"mountPath", kDataMountPath}}})},
+      {"volumeMounts", std::move(mounts)},
   };
+}
+
+// Fluentd is alive when its monitor_agent answers. The agent listens on 127.0.0.1 only (its
+// pages describe the pipeline; nothing outside the pod needs them), which an httpGet probe,
+// sent by the kubelet to the pod IP, cannot reach: the probe runs inside the container, with
+// the Ruby every Fluentd image has.
+json fluentd_liveness_probe() {
+  const std::string script = "require 'net/http'; Net::HTTP.start('127.0.0.1', " +
+                             std::to_string(kFluentdMonitorPort) +
+                             ", open_timeout: 5, read_timeout: 5) { |http| "
+                             "exit(http.get('/api/plugins.json').is_a?(Net::HTTPSuccess)) }";
+  return json{{"exec", {{"command", json::array({"ruby", "-e", script})}}},
+              {"initialDelaySeconds", 30},
+              {"periodSeconds", 30},
+              {"timeoutSeconds", 10},
+              {"failureThreshold", 3}};
 }
 
 json fluentd_container(const Post2LogSpec& spec, const RenderOptions& options) {
@@ -73,6 +97,7 @@ json fluentd_container(const Post2LogSpec& spec, const RenderOptions& options) {
       {"image", spec.image.fluentd.value_or(options.fluentd_image)},
       {"imagePullPolicy", spec.image.pull_policy.value_or(options.image_pull_policy)},
       {"env", json::array({env_value("FLUENTD_CONF", std::string{kFluentdConfigFile})})},
+      {"livenessProbe", fluentd_liveness_probe()},
       {"resources", spec.resources.fluentd.value_or(options.fluentd_resources)},
       {"securityContext", container_security_context()},
       // /tmp: Fluentd's supervisor and Ruby need a writable temporary directory, and the

@@ -44,6 +44,16 @@ bool parse_bool(const std::string& name, const std::string& value) {
 
 }  // namespace
 
+std::uint64_t default_min_free_bytes(unsigned workers, std::uint64_t rotation_bytes) {
+  constexpr std::uint64_t kAtLeast = 1024 * 1024;
+  // Room for every worker to fill its current file twice before its next rotation; saturating.
+  const std::uint64_t per_worker = std::numeric_limits<std::uint64_t>::max() / 2 / workers;
+  const std::uint64_t floor = rotation_bytes >= per_worker
+                                  ? std::numeric_limits<std::uint64_t>::max()
+                                  : 2 * static_cast<std::uint64_t>(workers) * rotation_bytes;
+  return std::max(floor, kAtLeast);
+}
+
 std::string pod_hash_of(const std::string& pod_name) {
   const auto last = pod_name.rfind('-');
   if (last == std::string::npos || last == 0) return pod_name;
@@ -121,6 +131,13 @@ ReceiverConfig load_config(const EnvLookup& lookup, const std::string& host_name
   read_seconds("P2L_REQUEST_TIMEOUT", config.request_timeout);
   read_seconds("P2L_DRAIN_TIMEOUT", config.drain_timeout);
   if (auto value = read("P2L_FSYNC")) config.fsync = parse_bool("P2L_FSYNC", *value);
+  if (auto value = read("P2L_SHIPPER_POS_FILE")) config.shipper_pos_file = *value;
+  if (auto value = read("P2L_MIN_FREE_BYTES")) {
+    config.min_free_bytes =
+        parse_unsigned("P2L_MIN_FREE_BYTES", *value, 0, std::numeric_limits<std::int64_t>::max());
+  } else {
+    config.min_free_bytes = default_min_free_bytes(config.workers, config.rotation_bytes);
+  }
   config.pod_name = read("POD_NAME").value_or(host_name);
   config.node_name = read("NODE_NAME").value_or(host_name);
   return config;

@@ -28,8 +28,11 @@ struct ReceiverConfig {
   std::chrono::seconds request_timeout{30};    // P2L_REQUEST_TIMEOUT (body read)
   std::chrono::seconds drain_timeout{25};      // P2L_DRAIN_TIMEOUT (after SIGTERM)
   bool fsync = false;                          // P2L_FSYNC
-  std::string pod_name;                        // POD_NAME (default: host name)
-  std::string node_name;                       // NODE_NAME (default: host name)
+  std::string shipper_pos_file;                // P2L_SHIPPER_POS_FILE (empty: none)
+  // P2L_MIN_FREE_BYTES; default 2 x workers x rotation_bytes, at least 1 MiB.
+  std::uint64_t min_free_bytes = 0;
+  std::string pod_name;   // POD_NAME (default: host name)
+  std::string node_name;  // NODE_NAME (default: host name)
 };
 
 // A setting that cannot be used; the message names the variable.
@@ -42,6 +45,10 @@ class ConfigError : public std::runtime_error {
 // a map in tests). Throws ConfigError for the first invalid value.
 using EnvLookup = std::function<std::optional<std::string>(const std::string& name)>;
 ReceiverConfig load_config(const EnvLookup& lookup, const std::string& host_name);
+
+// The free-space floor when P2L_MIN_FREE_BYTES is unset: room for every worker to fill its
+// current file twice (2 x workers x rotation_bytes), at least 1 MiB.
+std::uint64_t default_min_free_bytes(unsigned workers, std::uint64_t rotation_bytes);
 
 // The pod name without its workload prefix: for a Deployment pod
 // `demo-0-7bcd9d6cdf-7jmsd` that is `7bcd9d6cdf-7jmsd` (the last two

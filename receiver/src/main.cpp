@@ -37,6 +37,12 @@ Configured by environment variables (defaults in brackets):
   P2L_REQUEST_TIMEOUT   seconds to read a body and write a response [30]
   P2L_DRAIN_TIMEOUT     seconds to finish requests after SIGTERM [25]
   P2L_FSYNC             fdatasync every record before answering [false]
+  P2L_SHIPPER_POS_FILE  the shipper's position file (Fluentd in_tail pos_file); when set, a
+                        rotated file is deleted only once the shipper has read it to its end,
+                        or when free space falls below P2L_MIN_FREE_BYTES [unset]
+  P2L_MIN_FREE_BYTES    free-space floor on the log volume below which unshipped rotated files
+                        are deleted, oldest first, and counted in /metrics
+                        [2 x P2L_WORKERS x P2L_ROTBYTES, at least 1048576]
   POD_NAME, NODE_NAME   identity put into every record [host name]
 )";
 

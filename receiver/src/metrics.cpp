@@ -44,7 +44,8 @@ void append_counter(std::string& out, const char* name, const char* help, std::u
 
 }  // namespace
 
-std::string render_prometheus(std::span<const WorkerMetrics* const> workers) {
+std::string render_prometheus(std::span<const WorkerMetrics* const> workers,
+                              std::optional<std::uint64_t> unshipped_bytes) {
   std::string out;
   out.reserve(4096);
 
@@ -74,6 +75,26 @@ std::string render_prometheus(std::span<const WorkerMetrics* const> workers) {
       out, "post2log_write_errors_total",
       "Records that could not be written (the request got a 503).",
       sum(workers, [](const WorkerMetrics& m) -> const Counter& { return m.write_errors; }));
+  append_counter(out, "post2log_receiver_dropped_unshipped_bytes_total",
+                 "Bytes of records deleted before the shipper read them, because free space on "
+                 "the log volume fell below P2L_MIN_FREE_BYTES.",
+                 sum(workers, [](const WorkerMetrics& m) -> const Counter& {
+                   return m.dropped_unshipped_bytes;
+                 }));
+  append_counter(out, "post2log_receiver_dropped_unshipped_lines_total",
+                 "Records deleted before the shipper read them, because free space on the log "
+                 "volume fell below P2L_MIN_FREE_BYTES.",
+                 sum(workers, [](const WorkerMetrics& m) -> const Counter& {
+                   return m.dropped_unshipped_lines;
+                 }));
+  if (unshipped_bytes) {
+    out += fmt::format(
+        "# HELP post2log_receiver_unshipped_bytes Bytes of the record files the shipper has not "
+        "read yet (from P2L_SHIPPER_POS_FILE).\n"
+        "# TYPE post2log_receiver_unshipped_bytes gauge\n"
+        "post2log_receiver_unshipped_bytes {}\n",
+        *unshipped_bytes);
+  }
 
   out +=
       "# HELP post2log_request_duration_seconds Time from a request's header being read "

@@ -4,6 +4,7 @@
 #include <atomic>
 #include <chrono>
 #include <cstdint>
+#include <optional>
 #include <span>
 #include <string>
 
@@ -48,6 +49,9 @@ struct WorkerMetrics {
   Counter bytes_written;
   Counter rotations;
   Counter write_errors;
+  // Unshipped record files deleted because the log volume ran low on space.
+  Counter dropped_unshipped_bytes;
+  Counter dropped_unshipped_lines;
   LatencyHistogram latency;
   // Set while this worker's last write failed; read by /readyz.
   std::atomic<bool> write_failing{false};
@@ -55,7 +59,9 @@ struct WorkerMetrics {
   void count_response(int status) noexcept;
 };
 
-// Prometheus text exposition (version 0.0.4) summed over all workers.
-std::string render_prometheus(std::span<const WorkerMetrics* const> workers);
+// Prometheus text exposition (version 0.0.4) summed over all workers, with the shipper's
+// backlog when one is tracked.
+std::string render_prometheus(std::span<const WorkerMetrics* const> workers,
+                              std::optional<std::uint64_t> unshipped_bytes = std::nullopt);
 
 }  // namespace p2l

@@ -3,6 +3,7 @@
 #include <string>
 
 #include "logging.hpp"
+#include "shipper_backlog.hpp"
 
 namespace p2l {
 namespace {
@@ -31,8 +32,11 @@ RequestHandler::RequestHandler(const ReceiverConfig& config, unsigned worker_ind
       builder_(RecordIdentity{config.node_name, pod_hash_of(config.pod_name),
                               std::to_string(worker_index + 1)},
                config.log_query_params),
+      log_dir_(config.log_dir),
+      shipper_pos_file_(config.shipper_pos_file),
       file_(log_file_path(config, worker_index), config.rotation_bytes, config.rotation_backups,
-            config.fsync) {
+            config.fsync, ShipperRetention{config.shipper_pos_file, config.min_free_bytes}),
+      min_free_bytes_(config.min_free_bytes) {
   // The success responses never change: serialize them once.
   format_response(ok_keep_alive_, {.status = 200, .body = kSuccessBody, .keep_alive = true});
   format_response(ok_close_, {.status = 200, .body = kSuccessBody, .keep_alive = false});
@@ -92,12 +96,40 @@ OutgoingResponse RequestHandler::handle(const IncomingRequest& request, std::str
     const std::string body = error_body(problem);
     return respond(scratch, {.status = 503, .body = body, .keep_alive = keep_alive, .head = head});
   }
-  const std::string page = render_prometheus(all_metrics_);
+  std::optional<std::uint64_t> backlog;
+  if (!shipper_pos_file_.empty()) backlog = unshipped_bytes(log_dir_, shipper_pos_file_);
+  const std::string page = render_prometheus(all_metrics_, backlog);
   return respond(scratch, {.status = 200,
                            .content_type = "text/plain; version=0.0.4; charset=utf-8",
                            .body = page,
                            .keep_alive = keep_alive,
                            .head = head});
+}
+
+void RequestHandler::report_rotation() {
+  const auto readable = file_.positions_readable();
+  if (readable && readable != positions_readable_) {
+    if (*readable) {
+      log_event(logger_, spdlog::level::info, "reading the shipper's position file",
+                {{"posFile", shipper_pos_file_}});
+    } else {
+      log_event(logger_, spdlog::level::warn,
+                "cannot read the shipper's position file: rotated files are kept until free "
+                "space runs low",
+                {{"posFile", shipper_pos_file_}, {"minFreeBytes", min_free_bytes_}});
+    }
+    positions_readable_ = readable;
+  }
+  for (const DroppedFile& dropped : file_.take_dropped()) {
+    metrics_.dropped_unshipped_bytes.add(dropped.bytes);
+    metrics_.dropped_unshipped_lines.add(dropped.lines);
+    log_event(logger_, spdlog::level::err,
+              "deleted a log file the shipper had not read: free space is below the floor",
+              {{"file", dropped.path.string()},
+               {"unshippedBytes", dropped.bytes},
+               {"unshippedLines", dropped.lines},
+               {"minFreeBytes", min_free_bytes_}});
+  }
 }
 
 OutgoingResponse RequestHandler::handle_postback(const IncomingRequest& request,
@@ -118,7 +150,10 @@ OutgoingResponse RequestHandler::handle_postback(const IncomingRequest& request,
 
   const std::uint64_t rotations_before = file_.rotations();
   const std::error_code error = file_.append(line_);
-  metrics_.rotations.add(file_.rotations() - rotations_before);
+  if (file_.rotations() != rotations_before) {
+    metrics_.rotations.add(file_.rotations() - rotations_before);
+    report_rotation();
+  }
   if (error) {
     metrics_.write_errors.add();
     if (!metrics_.write_failing.exchange(true, std::memory_order_relaxed)) {

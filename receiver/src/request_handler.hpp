@@ -3,6 +3,7 @@
 #include <chrono>
 #include <cstdint>
 #include <filesystem>
+#include <optional>
 #include <span>
 #include <string>
 #include <string_view>
@@ -59,6 +60,9 @@ class RequestHandler {
   OutgoingResponse handle_postback(const IncomingRequest& request, std::string_view path,
                                    std::string_view query, std::string& scratch);
   OutgoingResponse respond(std::string& scratch, const ResponseSpec& spec);
+  // After a rotation: logs a change in the position file's readability and every unshipped
+  // file that was deleted, and counts the latter.
+  void report_rotation();
 
   std::string endpoint_;
   std::uint64_t max_body_bytes_;
@@ -67,7 +71,11 @@ class RequestHandler {
   const Readiness& readiness_;
   spdlog::logger& logger_;
   RecordBuilder builder_;
+  std::string log_dir_;
+  std::string shipper_pos_file_;
   RotatingFile file_;
+  std::uint64_t min_free_bytes_;
+  std::optional<bool> positions_readable_;
 
   std::string line_;  // the record being written
   std::string ok_keep_alive_;

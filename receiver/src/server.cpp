@@ -59,7 +59,9 @@ int Server::run() {
              {"port", address.port()},
              {"endpoint", config_.endpoint},
              {"workers", config_.workers},
-             {"logDir", config_.log_dir}});
+             {"logDir", config_.log_dir},
+             {"shipperPosFile", config_.shipper_pos_file},
+             {"minFreeBytes", config_.min_free_bytes}});
 
   std::mutex mutex;
   std::condition_variable all_done;

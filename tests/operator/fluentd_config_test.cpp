@@ -24,14 +24,26 @@ std::string parameter(const std::string& config, std::string_view section_start,
 TEST(FluentConf, TailsTheReceiversLogFilesAcrossRotation) {
   const std::string config = render_fluent_conf(FluentdSpec{});
   EXPECT_EQ(parameter(config, "<source>", "@type"), "tail");
-  EXPECT_EQ(parameter(config, "<source>", "path"), std::string{kLogDir} + "/*.log");
+  // The rotated files too: those the receiver keeps while Fluentd was down are read on.
+  EXPECT_EQ(parameter(config, "<source>", "path"),
+            std::string{kLogDir} + "/*.log," + std::string{kLogDir} + "/*.log.*");
   EXPECT_EQ(parameter(config, "<source>", "tag"), kFluentdTag);
   EXPECT_EQ(parameter(config, "<source>", "follow_inodes"), "true");
   EXPECT_EQ(parameter(config, "<source>", "read_from_head"), "true");
-  EXPECT_NE(parameter(config, "<source>", "rotate_wait"), "<unset>");
+  EXPECT_EQ(parameter(config, "<source>", "rotate_wait"), "0");
   // The read positions must survive a pod restart: they belong on the Fluentd volume.
   EXPECT_TRUE(
       parameter(config, "<source>", "pos_file").starts_with(std::string{kFluentdStateDir} + "/"));
+  // ... where the receiver reads them (P2L_SHIPPER_POS_FILE).
+  EXPECT_EQ(parameter(config, "<source>", "pos_file"), kFluentdPosFile);
+}
+
+TEST(FluentConf, HasAMonitorAgentOnLoopbackForTheLivenessProbe) {
+  const std::string config = render_fluent_conf(FluentdSpec{});
+  const std::string agent = "<source>\n  @type monitor_agent";
+  EXPECT_EQ(parameter(config, agent, "bind"), "127.0.0.1");
+  EXPECT_EQ(parameter(config, agent, "port"), std::to_string(kFluentdMonitorPort));
+  EXPECT_EQ(parameter(config, agent, "include_config"), "false");
 }
 
 TEST(FluentConf, KeepsEveryPostedFieldIncludingTime) {

@@ -254,7 +254,29 @@ TEST(RenderProperties, ReceiverGetsItsSettingsThroughTheEnvironment) {
   EXPECT_NE(env(receiver, "NODE_NAME").find("spec.nodeName"), std::string::npos);
   EXPECT_EQ(receiver["readinessProbe"]["httpGet"], (json{{"path", "/readyz"}, {"port", "http"}}));
   EXPECT_EQ(receiver["livenessProbe"]["httpGet"], (json{{"path", "/healthz"}, {"port", "http"}}));
+  // It reads Fluentd's position file, from the Fluentd volume mounted read-only.
+  EXPECT_EQ(env(receiver, "P2L_SHIPPER_POS_FILE"), "/fluentd/state/post2log.pos");
+  EXPECT_EQ(
+      receiver["volumeMounts"],
+      (json::array(
+          {{{"name", "data"}, {"mountPath", "/data"}},
+           {{"name", "fluentd-state"}, {"mountPath", "/fluentd/state"}, {"readOnly", true}}})));
+}
+
+TEST(RenderProperties, WithoutFluentdTheReceiverTracksNoShipper) {
+  const json receiver = container(
+      render_shard_deployment(resource_with("  fluentd: {enabled: false}\n"), 0, {}), "receiver");
+  EXPECT_EQ(env(receiver, "P2L_SHIPPER_POS_FILE"), "<unset>");
   EXPECT_EQ(receiver["volumeMounts"], (json::array({{{"name", "data"}, {"mountPath", "/data"}}})));
+}
+
+TEST(RenderProperties, FluentdIsProbedThroughItsMonitorAgentInsideThePod) {
+  const json fluentd = container(render_shard_deployment(resource_with(""), 0, {}), "fluentd");
+  const json& command = fluentd["livenessProbe"]["exec"]["command"];
+  ASSERT_EQ(command.size(), 3u);
+  EXPECT_EQ(command[0], "ruby");
+  EXPECT_NE(command[2].get<std::string>().find("'127.0.0.1', 24220"), std::string::npos);
+  EXPECT_FALSE(fluentd["livenessProbe"].contains("httpGet"));
 }
 
 TEST(RenderProperties, PodsAreHardened) {

@@ -2,6 +2,7 @@
 
 #include <gtest/gtest.h>
 
+#include <limits>
 #include <map>
 #include <string>
 
@@ -60,6 +61,8 @@ TEST(Config, ReadsEveryVariable) {
                                       {"P2L_REQUEST_TIMEOUT", "6"},
                                       {"P2L_DRAIN_TIMEOUT", "7"},
                                       {"P2L_FSYNC", "true"},
+                                      {"P2L_SHIPPER_POS_FILE", "/fluentd/state/post2log.pos"},
+                                      {"P2L_MIN_FREE_BYTES", "123456"},
                                       {"POD_NAME", "demo-0-abc-def"},
                                       {"NODE_NAME", "node-a"}});
   EXPECT_EQ(config.host, "::1");
@@ -78,8 +81,21 @@ TEST(Config, ReadsEveryVariable) {
   EXPECT_EQ(config.request_timeout.count(), 6);
   EXPECT_EQ(config.drain_timeout.count(), 7);
   EXPECT_TRUE(config.fsync);
+  EXPECT_EQ(config.shipper_pos_file, "/fluentd/state/post2log.pos");
+  EXPECT_EQ(config.min_free_bytes, 123456u);
   EXPECT_EQ(config.pod_name, "demo-0-abc-def");
   EXPECT_EQ(config.node_name, "node-a");
+}
+
+TEST(Config, NoShipperByDefaultAndAFreeSpaceFloorFromTheFileSizes) {
+  const ReceiverConfig defaults = load({});
+  EXPECT_EQ(defaults.shipper_pos_file, "");
+  EXPECT_EQ(defaults.min_free_bytes, 2u * 10485760u);  // two files of one worker
+  EXPECT_EQ(load({{"P2L_WORKERS", "4"}}).min_free_bytes, 2u * 4u * 10485760u);
+  EXPECT_EQ(load({{"P2L_ROTBYTES", "4096"}}).min_free_bytes, 1048576u);  // at least 1 MiB
+  EXPECT_EQ(load({{"P2L_ROTBYTES", "9223372036854775807"}, {"P2L_WORKERS", "64"}}).min_free_bytes,
+            std::numeric_limits<std::uint64_t>::max());
+  EXPECT_EQ(load({{"P2L_MIN_FREE_BYTES", "0"}}).min_free_bytes, 0u);
 }
 
 TEST(Config, EmptyValueMeansDefault) {
@@ -97,7 +113,7 @@ TEST(Config, InvalidValuesNameTheVariable) {
       {{"P2L_LOGLEVEL", "loud"}},     {{"P2L_HOST", "example.com"}},
       {{"P2L_MAX_BODY_BYTES", "0"}},  {{"P2L_KEEPALIVE_TIMEOUT", "0"}},
       {{"P2L_FSYNC", "2"}},           {{"P2L_HEADER_TIMEOUT", "0"}},
-      {{"P2L_MAX_CONNECTIONS", "0"}},
+      {{"P2L_MAX_CONNECTIONS", "0"}}, {{"P2L_MIN_FREE_BYTES", "lots"}},
   };
   for (const auto& env : cases) {
     const std::string error = error_of(env);
