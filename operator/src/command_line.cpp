@@ -141,6 +141,13 @@ Command parse_run(const std::vector<std::string_view>& args, std::size_t first) 
       if (policy_error) return UsageError{"run: " + policy_error->message};
       continue;
     }
+    if (name == "--skip-fluentd-config-check") {
+      if (flags.has_inline_value()) {
+        return UsageError{"run: --skip-fluentd-config-check takes no value"};
+      }
+      request.check_fluentd_config = false;
+      continue;
+    }
     if (name == "--leader-elect") {
       if (!flags.has_inline_value()) {
         request.leader_elect = true;
@@ -272,6 +279,10 @@ std::string help_text() {
          "      --resync-period D    reconcile every Post2Log this often, e.g. 10m, 30s\n"
          "                           (default 10m)\n"
          "      --receiver-image IMG, --fluentd-image IMG   as for render\n"
+         "      --skip-fluentd-config-check\n"
+         "                           apply a new Fluentd configuration without first\n"
+         "                           running fluentd --dry-run on it in a Job (in the\n"
+         "                           Post2Log's Fluentd image, before any shard gets it)\n"
          "      policy flags         as for render; the operator refuses a Post2Log that\n"
          "                           asks for more (ConfigValid=False naming the field and\n"
          "                           the flag)\n"

@@ -16,6 +16,10 @@ std::string fluentd_claim_name(std::string_view name, int shard) {
   return shard_name(name, shard) + "-fluentd";
 }
 
+std::string fluentd_check_job_name(std::string_view name) {
+  return std::string{name} + "-fcheck";
+}
+
 std::string fluentd_config_map_name(std::string_view name) {
   return std::string{name} + "-fluentd";
 }

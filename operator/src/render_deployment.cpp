@@ -3,6 +3,7 @@
 #include "p2l/pod_layout.hpp"
 #include "p2l/render.hpp"
 #include "p2l/sha256.hpp"
+#include "pod_security.hpp"
 
 namespace p2l {
 namespace {
@@ -15,13 +16,6 @@ json env_value(std::string_view name, std::string value) {
 
 json env_from_field(std::string_view name, std::string_view field_path) {
   return json{{"name", name}, {"valueFrom", {{"fieldRef", {{"fieldPath", field_path}}}}}};
-}
-
-json container_security_context() {
-  return json{{"allowPrivilegeEscalation", false},
-              {"readOnlyRootFilesystem", true},
-              {"runAsNonRoot", true},
-              {"capabilities", {{"drop", json::array({"ALL"})}}}};
 }
 
 json http_probe(std::string_view path, int period_seconds, int failure_threshold) {
@@ -144,6 +138,10 @@ json affinity(const Post2LogSpec& spec, std::string_view name) {
 
 }  // namespace
 
+std::string fluentd_config_hash(const Post2Log& resource) {
+  return sha256_hex(render_fluent_conf(resource.spec.fluentd));
+}
+
 json render_shard_deployment(const Post2Log& resource, int shard, const RenderOptions& options) {
   const std::string& name = resource.metadata.name;
   const Post2LogSpec& spec = resource.spec;
@@ -156,8 +154,7 @@ json render_shard_deployment(const Post2Log& resource, int shard, const RenderOp
   json containers = json::array({receiver_container(spec, options)});
   if (spec.fluentd.enabled) {
     // A new hash changes the pod template, so a changed configuration restarts the pod.
-    pod_annotations[std::string{kAnnotationConfigHash}] =
-        sha256_hex(render_fluent_conf(spec.fluentd));
+    pod_annotations[std::string{kAnnotationConfigHash}] = fluentd_config_hash(resource);
     containers.push_back(fluentd_container(spec, options));
   }
 
@@ -165,13 +162,7 @@ json render_shard_deployment(const Post2Log& resource, int shard, const RenderOp
       {"automountServiceAccountToken", false},
       {"enableServiceLinks", false},
       {"terminationGracePeriodSeconds", options.termination_grace_period_seconds},
-      {"securityContext",
-       {{"runAsNonRoot", true},
-        {"runAsUser", kPodUserId},
-        {"runAsGroup", kPodUserId},
-        {"fsGroup", kPodUserId},
-        {"fsGroupChangePolicy", "OnRootMismatch"},
-        {"seccompProfile", {{"type", "RuntimeDefault"}}}}},
+      {"securityContext", pod_security_context()},
       {"affinity", affinity(spec, name)},
       {"containers", std::move(containers)},
       {"volumes", volumes(resource, shard)},

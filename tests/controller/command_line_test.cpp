@@ -86,5 +86,15 @@ TEST(StatusUrl, NamesTheServiceInItsNamespace) {
             "http://demo.ns.svc:80/postback");
 }
 
+TEST(RunCommandLine, TheFluentdConfigCheckIsOnUnlessSkipped) {
+  const Command plain = parse({"run"});
+  ASSERT_TRUE(std::holds_alternative<RunRequest>(plain));
+  EXPECT_TRUE(std::get<RunRequest>(plain).check_fluentd_config);
+  const Command skipped = parse({"run", "--skip-fluentd-config-check"});
+  ASSERT_TRUE(std::holds_alternative<RunRequest>(skipped));
+  EXPECT_FALSE(std::get<RunRequest>(skipped).check_fluentd_config);
+  EXPECT_TRUE(std::holds_alternative<UsageError>(parse({"run", "--skip-fluentd-config-check=no"})));
+}
+
 }  // namespace
 }  // namespace p2l

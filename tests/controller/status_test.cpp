@@ -264,5 +264,27 @@ TEST(Status, AnInvalidSpecKeepsWhatWasSaidOfThePodMonitor) {
   EXPECT_EQ(condition(after, "Monitoring"), condition(before, "Monitoring"));
 }
 
+TEST(Status, WhileAFluentdConfigurationIsCheckedItIsReconcilingNotReady) {
+  StatusInput input = input_with({shard(deployment(1, 1, 1, 1), /*current=*/false)}, 1);
+  input.checking_config = "checking the new Fluentd configuration";
+  input.config_check = ConfigCheckRecord{.hash = "old", .passed = true};
+  const json status = compute_status(input);
+  EXPECT_EQ(kstatus_view(status), "False True False");
+  EXPECT_EQ(condition(status, "Reconciling")["reason"], kReasonCheckingFluentdConfig);
+  EXPECT_EQ(condition(status, "Ready")["reason"], kReasonCheckingFluentdConfig);
+  EXPECT_EQ(condition(status, "Progressing")["reason"], kReasonCheckingFluentdConfig);
+  EXPECT_EQ(status["fluentdConfigCheck"]["result"], "Passed");
+}
+
+TEST(Status, ARejectedFluentdConfigurationStallsWithItsOwnReason) {
+  StatusInput input = input_with({shard(deployment(1, 1, 1, 1), /*current=*/false)}, 1);
+  input.invalid_message = "spec.fluentd.outputConfig: fluentd --dry-run rejected it";
+  input.invalid_reason = kReasonFluentdConfigRejected;
+  const json status = compute_status(input);
+  EXPECT_EQ(kstatus_view(status), "False False True");
+  EXPECT_EQ(condition(status, "Stalled")["reason"], kReasonFluentdConfigRejected);
+  EXPECT_EQ(condition(status, "ConfigValid")["reason"], kReasonFluentdConfigRejected);
+}
+
 }  // namespace
 }  // namespace p2l::controller

@@ -4,6 +4,7 @@
 
 #include <gtest/gtest.h>
 
+#include "p2l/fluentd_config.hpp"
 #include "p2l/names.hpp"
 #include "p2l/render.hpp"
 #include "p2l/validate.hpp"
@@ -385,6 +386,39 @@ TEST(RenderProperties, ClaimsRequestTheirSizesAndClass) {
   EXPECT_EQ(render_fluentd_claim(resource, 0)["spec"]["resources"]["requests"]["storage"], "1Gi");
   EXPECT_EQ(render_fluentd_claim(resource, 0)["spec"]["storageClassName"], "fast");
   EXPECT_FALSE(render_data_claim(resource_with(""), 0)["spec"].contains("storageClassName"));
+}
+
+TEST(RenderProperties, TheConfigCheckJobRunsTheShardsConfigurationInTheirFluentdImage) {
+  const std::string longest(kMaxNameLength, 'p');
+  Post2Log resource = resource_with(
+      "  image:\n    fluentd: registry.example.com/fluentd-kafka:1\n  nodeSelector:\n"
+      "    disk: ssd\n",
+      longest);
+  const json job = render_fluentd_config_check_job(resource, RenderOptions{});
+  const json deployment = of_kind(render_children(resource), "Deployment").at(0);
+  // The Job's name is also its pod's job-name label.
+  const std::string name = job["metadata"]["name"];
+  EXPECT_LE(name.size(), 63u) << name;
+  EXPECT_TRUE(is_dns1123_label(name)) << name;
+  EXPECT_EQ(
+      job["metadata"]["annotations"]["post2log.io/fluentd-config-hash"],
+      deployment["spec"]["template"]["metadata"]["annotations"]["post2log.io/fluentd-config-hash"]);
+  EXPECT_EQ(job["metadata"]["ownerReferences"][0]["uid"], *resource.metadata.uid);
+  EXPECT_EQ(job["spec"]["backoffLimit"], 0);
+  const json& pod = job["spec"]["template"]["spec"];
+  EXPECT_EQ(pod["restartPolicy"], "Never");
+  EXPECT_EQ(pod["securityContext"], deployment["spec"]["template"]["spec"]["securityContext"]);
+  EXPECT_EQ(pod["nodeSelector"]["disk"], "ssd");
+  const json& check = pod["containers"][0];
+  EXPECT_EQ(check["image"], container(deployment, "fluentd")["image"]);
+  EXPECT_EQ(check["securityContext"], container(deployment, "fluentd")["securityContext"]);
+  EXPECT_NE(check["command"].dump().find("fluentd --dry-run -c /tmp/fluent.conf"),
+            std::string::npos);
+  EXPECT_EQ(env(check, "P2L_FLUENT_CONF"), render_fluent_conf(resource.spec.fluentd));
+  EXPECT_EQ(check["terminationMessagePolicy"], "FallbackToLogsOnError");
+  // Its pod is no shard: the Service and the PodMonitor must not select it.
+  EXPECT_FALSE(job["spec"]["template"]["metadata"]["labels"].contains("post2log.io/serving"));
+  EXPECT_FALSE(job["spec"]["template"]["metadata"]["labels"].contains("post2log.io/shard"));
 }
 
 }  // namespace

@@ -83,6 +83,24 @@ ReconcileOutcome Reconciler::reconcile(const std::string& key) {
   const std::string& name = resource.metadata.name;
   const std::string namespace_name = resource.metadata.namespace_name.value_or("");
   const int replicas = resource.spec.replicas;
+  std::optional<ConfigCheckRecord> check_record =
+      config_check_record(object->value("status", json(nullptr)));
+  std::optional<std::string> checking;
+  if (resource.spec.fluentd.enabled && options_.check_fluentd_config) {
+    FluentdGate gate;
+    try {
+      gate = gate_fluentd_config(*object, resource, check_record);
+    } catch (const std::exception& error) {
+      // Checking could not start or be followed: retried like any failed reconcile.
+      gate = {.state = FluentdGate::State::checking, .message = error.what()};
+      log_json(logger_, spdlog::level::err, "the Fluentd configuration check failed",
+               {{"key", key}, {"error", error.what()}});
+    }
+    if (gate.state == FluentdGate::State::rejected) {
+      return report_invalid(*object, gate.message, kReasonFluentdConfigRejected, check_record);
+    }
+    if (gate.state == FluentdGate::State::checking) checking = gate.message;
+  }
   const std::vector<json> desired = render_children(resource, options_.render);
 
   // What the caches say of the shards now: what the plan starts from, and what the status
@@ -91,8 +109,10 @@ ReconcileOutcome Reconciler::reconcile(const std::string& key) {
   const RolloutPlan plan = plan_rollout(shards);
   std::optional<ReconcileFailure> failure;
   try {
-    const std::vector<std::string> conflicts = apply_children(desired, name, plan);
-    remove_unwanted(*object, desired);
+    // While a new Fluentd configuration is being checked, nothing changes.
+    const std::vector<std::string> conflicts =
+        checking ? std::vector<std::string>{} : apply_children(desired, name, plan);
+    if (!checking) remove_unwanted(*object, desired);
     if (!conflicts.empty()) {
       std::string message;
       for (const std::string& conflict : conflicts)
@@ -113,13 +133,15 @@ ReconcileOutcome Reconciler::reconcile(const std::string& key) {
       .url = service_url(name, namespace_name, resource.spec.port, resource.spec.endpoint),
       .selector = instance_selector(name),
       .failure = failure,
-      .rolling_shard = plan.rolling,
+      .rolling_shard = checking ? std::nullopt : plan.rolling,
       .pod_monitor = !resource.spec.monitoring.pod_monitor ? PodMonitorState::not_requested
                      : caches_.served("PodMonitor", namespace_name)
                          ? PodMonitorState::applied
                          : PodMonitorState::kind_not_served,
       .previous = object->value("status", json(nullptr)),
       .now = rfc3339_now()};
+  input.checking_config = checking;
+  input.config_check = check_record;
   std::optional<Problem> problem;
   if (failure) problem = Problem{failure->reason, failure->message, "Reconcile"};
   try {
@@ -133,7 +155,9 @@ ReconcileOutcome Reconciler::reconcile(const std::string& key) {
   return {};
 }
 
-ReconcileOutcome Reconciler::report_invalid(const json& object, const std::string& message) {
+ReconcileOutcome Reconciler::report_invalid(const json& object, const std::string& message,
+                                            std::string_view reason,
+                                            std::optional<ConfigCheckRecord> check) {
   const json metadata = object.at("metadata");
   const std::string name = metadata.value("name", "");
   const std::string namespace_name = metadata.value("namespace", "");
@@ -150,17 +174,127 @@ ReconcileOutcome Reconciler::report_invalid(const json& object, const std::strin
                     .url = previous.is_object() ? previous.value("url", "") : "",
                     .selector = instance_selector(name),
                     .invalid_message = message,
+                    .invalid_reason = reason,
+                    .config_check = check ? check : config_check_record(previous),
                     .previous = previous,
                     .now = rfc3339_now()};
   log_json(logger_, spdlog::level::warn, "invalid Post2Log, children left as they are",
            {{"key", namespace_name + "/" + name}, {"error", message}});
   try {
-    status_writer_.write(object, compute_status(input),
-                         Problem{kReasonInvalidSpec, message, "Validate"});
+    status_writer_.write(object, compute_status(input), Problem{reason, message, "Validate"});
   } catch (const std::exception& error) {
     return {.result = ReconcileResult::error, .error = error.what()};
   }
   return {.result = ReconcileResult::invalid};
+}
+
+Reconciler::FluentdGate Reconciler::gate_fluentd_config(const json& object,
+                                                        const Post2Log& resource,
+                                                        std::optional<ConfigCheckRecord>& record) {
+  const std::string& name = resource.metadata.name;
+  const std::string namespace_name = resource.metadata.namespace_name.value_or("");
+  const std::string hash = fluentd_config_hash(resource);
+  const std::string image = resource.spec.image.fluentd.value_or(options_.render.fluentd_image);
+
+  // Every shard that exists runs this configuration already (and one does).
+  const kube::Store& deployments = caches_.children("Deployment", namespace_name);
+  int existing = 0;
+  bool all_run_it = true;
+  for (int shard = 0; shard < resource.spec.replicas; ++shard) {
+    const auto live = deployments.get(namespace_name + "/" + shard_name(name, shard));
+    if (!live) continue;
+    ++existing;
+    const json annotations =
+        (*live)["spec"]["template"]["metadata"].value("annotations", json::object());
+    if (annotations.value(std::string{kAnnotationConfigHash}, "") != hash) all_run_it = false;
+  }
+  const std::string job_name = fluentd_check_job_name(name);
+  const auto job = caches_.children("Job", namespace_name).get(namespace_name + "/" + job_name);
+  const CheckStep step = decide_config_check({.hash = hash,
+                                              .record = record,
+                                              .job = job ? &*job : nullptr,
+                                              .shards_run_it = existing > 0 && all_run_it});
+  const std::string checking = "checking the new Fluentd configuration with fluentd --dry-run in " +
+                               image + " (Job " + job_name + ") before any shard gets it";
+  switch (step) {
+    case CheckStep::proceed:
+      return {};
+    case CheckStep::wait:
+      return {.state = FluentdGate::State::checking, .message = checking};
+    case CheckStep::record_pass:
+      log_json(logger_, spdlog::level::info, "fluentd --dry-run accepted the configuration",
+               {{"key", namespace_name + "/" + name}, {"hash", hash}});
+      record = ConfigCheckRecord{.hash = hash, .passed = true, .message = ""};
+      return {};
+    case CheckStep::record_fail:
+      record =
+          ConfigCheckRecord{.hash = hash, .passed = false, .message = check_failure_message(*job)};
+      [[fallthrough]];
+    case CheckStep::rejected:
+      return {.state = FluentdGate::State::rejected,
+              .message = "spec.fluentd.outputConfig: fluentd --dry-run in " + image +
+                         " rejected the configuration: " + record->message};
+    case CheckStep::start_job:
+      break;
+  }
+  // A Job of an earlier configuration goes first (a Job's pod template cannot change).
+  const std::string job_path = kube::object_path(jobs(), namespace_name, job_name);
+  if (job) {
+    try {
+      client_.remove(job_path);
+    } catch (const kube::ApiError& error) {
+      if (!error.not_found()) throw;
+    }
+  }
+  log_json(logger_, spdlog::level::info, "checking the Fluentd configuration",
+           {{"key", namespace_name + "/" + name}, {"hash", hash}, {"job", job_name}});
+  try {
+    client_.create(kube::collection_path(jobs(), namespace_name),
+                   render_fluentd_config_check_job(resource, options_.render));
+  } catch (const kube::ApiError& error) {
+    if (error.http_status() != 409) throw;
+    // The earlier Job is still going away (its deletion brings the Post2Log back here), or
+    // the name is someone else's.
+    const auto live = client_.find(job_path);
+    if (live && !controlled_by(*live, object.at("metadata").value("uid", ""))) {
+      throw std::runtime_error("Job " + job_name +
+                               " exists and is not controlled by this Post2Log; the Fluentd "
+                               "configuration cannot be checked until it is renamed or removed");
+    }
+  }
+  return {.state = FluentdGate::State::checking, .message = checking};
+}
+
+std::string Reconciler::check_failure_message(const json& job) {
+  const json& metadata = job.at("metadata");
+  kube::ListOptions options;
+  options.label_selector = "job-name=" + metadata.value("name", "");
+  try {
+    const kube::ListResult listed =
+        client_.list(kube::collection_path(pods(), metadata.value("namespace", "")), options);
+    for (const json& pod : listed.items) {
+      const json statuses = pod.contains("status")
+                                ? pod["status"].value("containerStatuses", json::array())
+                                : json::array();
+      for (const json& status : statuses) {
+        const json terminated = status.contains("state")
+                                    ? status["state"].value("terminated", json::object())
+                                    : json::object();
+        std::string message = terminated.value("message", "");
+        if (!message.empty()) return fluentd_error_summary(message);
+      }
+    }
+  } catch (const kube::ApiError& error) {
+    log_json(logger_, spdlog::level::warn, "could not read the check's pods",
+             {{"job", metadata.value("name", "")}, {"error", error.what()}});
+  }
+  for (const json& condition :
+       job.contains("status") ? job["status"].value("conditions", json::array()) : json::array()) {
+    if (condition.value("type", "") == "Failed") {
+      return condition.value("reason", "Failed") + ": " + condition.value("message", "");
+    }
+  }
+  return "the check Job failed";
 }
 
 std::vector<ShardState> Reconciler::shard_states(const std::string& namespace_name,

@@ -109,10 +109,12 @@ int run(const RunRequest& request) {
     log_json(*logger, spdlog::level::info, "serving health and metrics",
              {{"address", server.local_address()}});
 
-    Reconciler reconciler(
-        client, caches,
-        {.render = request.options, .policy = request.policy, .reporting_instance = identity},
-        *logger);
+    Reconciler reconciler(client, caches,
+                          {.render = request.options,
+                           .policy = request.policy,
+                           .reporting_instance = identity,
+                           .check_fluentd_config = request.check_fluentd_config},
+                          *logger);
     Controller controller(
         queue, reconciler, caches, metrics,
         {.concurrency = request.concurrency, .resync_period = request.resync_period}, *logger);

@@ -49,8 +49,8 @@ struct Stall {
 
 std::optional<Stall> find_stall(const StatusInput& input, const std::string& shard_failures) {
   if (input.invalid_message) {
-    return Stall{kReasonInvalidSpec, "the spec is invalid, the shards keep the last valid one: " +
-                                         *input.invalid_message};
+    return Stall{input.invalid_reason, "the spec is invalid, the shards keep the last valid one: " +
+                                           *input.invalid_message};
   }
   if (input.failure && input.failure->needs_user) {
     return Stall{input.failure->reason, input.failure->reason == kReasonNameConflict
@@ -138,7 +138,9 @@ json compute_status(const StatusInput& input) {
 
   const std::optional<Stall> stall = find_stall(input, shard_failures);
   const bool retrying = input.failure && !input.failure->needs_user;
-  const bool complete = !stall && !retrying && !input.invalid_message && done == desired;
+  const bool checking = !stall && input.checking_config.has_value();
+  const bool complete =
+      !stall && !retrying && !checking && !input.invalid_message && done == desired;
   const std::string ready_text = of(ready, desired) + " shards ready";
   const std::string updated_text = of(updated, desired) + " shards run " + gen;
 
@@ -147,6 +149,7 @@ json compute_status(const StatusInput& input) {
                                  complete            ? "AllShardsReady"
                                  : stall             ? stall->reason
                                  : retrying          ? input.failure->reason
+                                 : checking          ? kReasonCheckingFluentdConfig
                                  : updated < desired ? "RollingOut"
                                                      : "ShardsNotReady",
                                  ready_text + "; " + updated_text));
@@ -164,6 +167,9 @@ json compute_status(const StatusInput& input) {
     } else if (retrying) {
       conditions.push_back(condition("Reconciling", true, "Retrying",
                                      "retrying after an error: " + input.failure->message));
+    } else if (checking) {
+      conditions.push_back(
+          condition("Reconciling", true, kReasonCheckingFluentdConfig, *input.checking_config));
     } else {
       conditions.push_back(condition("Reconciling", true,
                                      updated < desired ? "RollingOut" : "WaitingForShards",
@@ -173,14 +179,17 @@ json compute_status(const StatusInput& input) {
 
   conditions.push_back(
       input.invalid_message
-          ? condition("ConfigValid", false, kReasonInvalidSpec, *input.invalid_message)
+          ? condition("ConfigValid", false, input.invalid_reason, *input.invalid_message)
           : condition("ConfigValid", true, "Valid", "the spec passed validation"));
 
   // Progressing: the rollout itself, for `kubectl describe` readers.
   if (input.invalid_message) {
     conditions.push_back(
-        condition("Progressing", false, kReasonInvalidSpec,
+        condition("Progressing", false, input.invalid_reason,
                   "nothing is rolled out while the spec is invalid; " + updated_text));
+  } else if (checking) {
+    conditions.push_back(condition("Progressing", true, kReasonCheckingFluentdConfig,
+                                   *input.checking_config + "; " + updated_text));
   } else if (updated < desired) {
     std::string message = updated_text;
     if (input.rolling_shard) {
@@ -217,7 +226,7 @@ json compute_status(const StatusInput& input) {
         "installed); everything else is reconciled, and the PodMonitor is created once they are"));
   }
 
-  return json{{"observedGeneration", generation},
+  json status{{"observedGeneration", generation},
               {"replicas", existing},
               {"readyReplicas", ready},
               {"updatedReplicas", updated},
@@ -225,6 +234,8 @@ json compute_status(const StatusInput& input) {
               {"url", input.url},
               {"selector", input.selector},
               {"conditions", conditions}};
+  if (input.config_check) status["fluentdConfigCheck"] = to_json(*input.config_check);
+  return status;
 }
 
 }  // namespace p2l::controller

@@ -34,6 +34,8 @@ struct RunRequest {
   Policy policy;
   int concurrency = 2;
   std::chrono::seconds resync_period{600};
+  // Check each new Fluentd configuration in a Job (--skip-fluentd-config-check turns it off).
+  bool check_fluentd_config = true;
 };
 struct UsageError {
   std::string message;

@@ -31,6 +31,9 @@ inline constexpr std::string_view kManagerName = "post2log-operator";
 [[nodiscard]] std::string data_claim_name(std::string_view name, int shard);     // NAME-I-data
 [[nodiscard]] std::string fluentd_claim_name(std::string_view name, int shard);  // NAME-I-fluentd
 [[nodiscard]] std::string fluentd_config_map_name(std::string_view name);        // NAME-fluentd
+// The Job that runs `fluentd --dry-run` on a changed configuration: NAME-fcheck (short, as a
+// Job's name is also the job-name label of its pod, at most 63 characters).
+[[nodiscard]] std::string fluentd_check_job_name(std::string_view name);
 
 // name, instance, managed-by: on every child.
 [[nodiscard]] nlohmann::json instance_labels(std::string_view name);

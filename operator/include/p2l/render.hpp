@@ -38,6 +38,14 @@ struct RenderOptions {
 [[nodiscard]] nlohmann::json render_ingress(const Post2Log& resource);  // null without ingress
 // null without networkPolicy
 [[nodiscard]] nlohmann::json render_network_policy(const Post2Log& resource);
+// The Job that checks the Post2Log's fluent.conf with `fluentd --dry-run` in its own Fluentd
+// image (so with the plugins that will run it) before any shard gets it; carries the
+// configuration's hash (kAnnotationConfigHash). Not one of render_children: it is made only
+// while a configuration is being checked.
+[[nodiscard]] nlohmann::json render_fluentd_config_check_job(const Post2Log& resource,
+                                                             const RenderOptions& options);
+// sha256 of the fluent.conf a Post2Log's shards run (kAnnotationConfigHash).
+[[nodiscard]] std::string fluentd_config_hash(const Post2Log& resource);
 // null without monitoring.podMonitor
 [[nodiscard]] nlohmann::json render_pod_monitor(const Post2Log& resource);
 [[nodiscard]] nlohmann::json render_data_claim(const Post2Log& resource, int shard);

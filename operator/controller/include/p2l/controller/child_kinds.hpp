@@ -16,14 +16,16 @@ struct ChildKind {
   bool may_be_unserved = false;
 };
 
-// Every kind of child, in the order render_children produces them.
-[[nodiscard]] std::array<ChildKind, 7> child_kinds();
+// Every kind of child, in the order render_children produces them, then the check Job.
+[[nodiscard]] std::array<ChildKind, 8> child_kinds();
 
 // The kinds the client library does not name itself.
 [[nodiscard]] kube::ResourceType persistent_volume_claims();
 [[nodiscard]] kube::ResourceType ingresses();
 [[nodiscard]] kube::ResourceType network_policies();
 [[nodiscard]] kube::ResourceType pod_monitors();
+[[nodiscard]] kube::ResourceType jobs();
+[[nodiscard]] kube::ResourceType pods();
 [[nodiscard]] kube::ResourceType leases();
 
 }  // namespace p2l::controller

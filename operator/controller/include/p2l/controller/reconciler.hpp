@@ -24,6 +24,9 @@ struct ReconcilerOptions {
   Policy policy;  // what a Post2Log may ask for; anything more is reported as invalid
   std::string field_manager = "post2log-operator";
   std::string reporting_instance;  // the Events' reportingInstance
+  // Check each new Fluentd configuration with `fluentd --dry-run` in a Job before any shard
+  // gets it (off: --skip-fluentd-config-check).
+  bool check_fluentd_config = true;
 };
 
 // What one reconcile came to; the controller maps it to the queue.
@@ -47,7 +50,21 @@ class Reconciler {
   ReconcileOutcome reconcile(const std::string& key);
 
  private:
-  ReconcileOutcome report_invalid(const nlohmann::json& object, const std::string& message);
+  ReconcileOutcome report_invalid(const nlohmann::json& object, const std::string& message,
+                                  std::string_view reason = kReasonInvalidSpec,
+                                  std::optional<ConfigCheckRecord> check = std::nullopt);
+  // Whether the children may be touched as far as the Fluentd configuration goes: it was
+  // checked and accepted, or needs no check. Starts or follows the check Job; updates `record`
+  // with a verdict.
+  struct FluentdGate {
+    enum class State { open, checking, rejected } state = State::open;
+    std::string message;  // checking: what; rejected: what Fluentd said
+  };
+  FluentdGate gate_fluentd_config(const nlohmann::json& object, const Post2Log& resource,
+                                  std::optional<ConfigCheckRecord>& record);
+  // Why the check Job failed: its container's termination message (Fluentd's last words), or
+  // the Job's Failed condition.
+  std::string check_failure_message(const nlohmann::json& job);
   // Applies what differs; the shard Deployments only as `plan` says. Returns the name
   // conflicts met (children left alone because another owner holds their name).
   std::vector<std::string> apply_children(const std::vector<nlohmann::json>& desired,

@@ -7,6 +7,8 @@
 
 #include <nlohmann/json.hpp>
 
+#include "p2l/controller/config_check.hpp"
+
 namespace p2l::controller {
 
 // What the controller saw of one shard's Deployment.
@@ -44,6 +46,9 @@ inline constexpr std::string_view kReasonInvalidSpec = "InvalidSpec";
 inline constexpr std::string_view kReasonReconcileFailed = "ReconcileFailed";
 inline constexpr std::string_view kReasonNameConflict = "NameConflict";
 inline constexpr std::string_view kReasonShardFailing = "ShardFailing";
+// `fluentd --dry-run` in the Post2Log's Fluentd image refused its configuration.
+inline constexpr std::string_view kReasonFluentdConfigRejected = "FluentdConfigRejected";
+inline constexpr std::string_view kReasonCheckingFluentdConfig = "CheckingFluentdConfig";
 
 // A reconcile the API server refused or that could not reach it, or one that met an object
 // it must not touch.
@@ -75,6 +80,13 @@ struct StatusInput {
   // Set when the spec is invalid in a way the schema cannot catch; the children are then left
   // as they were.
   std::optional<std::string> invalid_message;
+  // Why it is invalid: kReasonInvalidSpec, or kReasonFluentdConfigRejected.
+  std::string_view invalid_reason = kReasonInvalidSpec;
+  // Set while a Job checks a new Fluentd configuration: what is being checked. Nothing is
+  // applied meanwhile.
+  std::optional<std::string> checking_config;
+  // The last configuration checked, kept in the status (status.fluentdConfigCheck).
+  std::optional<ConfigCheckRecord> config_check;
   std::optional<ReconcileFailure> failure;
   // The shard whose new template is rolling out now, if one is.
   std::optional<int> rolling_shard;

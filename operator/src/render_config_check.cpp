@@ -1,0 +1,80 @@
+#include "p2l/fluentd_config.hpp"
+#include "p2l/names.hpp"
+#include "p2l/pod_layout.hpp"
+#include "p2l/render.hpp"
+#include "pod_security.hpp"
+
+namespace p2l {
+
+using nlohmann::json;
+
+namespace {
+
+// Where the checked configuration is written inside the Job's container (its /tmp is an
+// emptyDir: the root file system is read-only).
+constexpr std::string_view kCheckedConfigPath = "/tmp/fluent.conf";
+// A check that has not finished by then has failed (an image that cannot be pulled shows as
+// the Job's deadline passing).
+constexpr int kCheckDeadlineSeconds = 300;
+// The finished Job stays this long for `kubectl logs`; the verdict is kept in the status.
+constexpr int kCheckTtlSeconds = 600;
+
+}  // namespace
+
+json render_fluentd_config_check_job(const Post2Log& resource, const RenderOptions& options) {
+  const std::string& name = resource.metadata.name;
+  const Post2LogSpec& spec = resource.spec;
+  // The configuration goes in through the environment, so that the Job needs no ConfigMap of
+  // its own and checks exactly the text the shards will get.
+  const std::string script = std::string{"printf '%s' \"$P2L_FLUENT_CONF\" > "} +
+                             std::string{kCheckedConfigPath} + " && exec fluentd --dry-run -c " +
+                             std::string{kCheckedConfigPath};
+  json container{
+      {"name", "fluentd-check"},
+      {"image", spec.image.fluentd.value_or(options.fluentd_image)},
+      {"imagePullPolicy", spec.image.pull_policy.value_or(options.image_pull_policy)},
+      {"command", json::array({"sh", "-c", script})},
+      {"env",
+       json::array({{{"name", "P2L_FLUENT_CONF"}, {"value", render_fluent_conf(spec.fluentd)}}})},
+      // Fluentd's complaint becomes the container's termination message, which the operator
+      // puts in the Post2Log's status.
+      {"terminationMessagePolicy", "FallbackToLogsOnError"},
+      {"resources", spec.resources.fluentd.value_or(options.fluentd_resources)},
+      {"securityContext", container_security_context()},
+      // The directories the configuration refers to exist, empty, as in a shard's pod.
+      {"volumeMounts",
+       json::array({{{"name", "data"}, {"mountPath", kDataMountPath}, {"readOnly", true}},
+                    {{"name", "fluentd-state"}, {"mountPath", kFluentdStateDir}},
+                    {{"name", "tmp"}, {"mountPath", "/tmp"}}})},
+  };
+  const auto empty_dir = [](std::string_view volume) {
+    return json{{"name", volume}, {"emptyDir", {{"sizeLimit", "64Mi"}}}};
+  };
+  json pod_spec{
+      {"restartPolicy", "Never"},
+      {"automountServiceAccountToken", false},
+      {"enableServiceLinks", false},
+      {"securityContext", pod_security_context()},
+      {"containers", json::array({std::move(container)})},
+      {"volumes", json::array({empty_dir("data"), empty_dir("fluentd-state"), empty_dir("tmp")})},
+  };
+  if (!spec.node_selector.empty()) pod_spec["nodeSelector"] = spec.node_selector;
+  if (!spec.tolerations.empty()) pod_spec["tolerations"] = spec.tolerations;
+
+  json metadata = child_metadata(resource, fluentd_check_job_name(name), instance_labels(name));
+  metadata["annotations"] = {{std::string{kAnnotationConfigHash}, fluentd_config_hash(resource)}};
+  json pod_labels = instance_labels(name);
+  pod_labels.erase(std::string{kLabelManagedBy});
+  return json{
+      {"apiVersion", "batch/v1"},
+      {"kind", "Job"},
+      {"metadata", std::move(metadata)},
+      {"spec",
+       {{"backoffLimit", 0},
+        {"activeDeadlineSeconds", kCheckDeadlineSeconds},
+        {"ttlSecondsAfterFinished", kCheckTtlSeconds},
+        {"template",
+         {{"metadata", {{"labels", std::move(pod_labels)}}}, {"spec", std::move(pod_spec)}}}}}};
+}
+
+}  // namespace p2l
