@@ -219,44 +219,15 @@ EOF
 
 ca_dir() { echo "${dir}/control-plane/pki"; }
 
-# make_cert NAME SUBJECT EXT
+# make_cert NAME SUBJECT EXT: key and certificate in pki/, signed by the control plane's CA.
 make_cert() {
-  local name=$1 subj=$2 ext=$3 ca pki="${dir}/pki"
-  ca=$(ca_dir)
-  openssl ecparam -name prime256v1 -genkey -noout -out "${pki}/${name}.key" 2>/dev/null
-  openssl req -new -key "${pki}/${name}.key" -subj "${subj}" -out "${pki}/${name}.csr" 2>/dev/null
-  printf '%s\n' "${ext}" >"${pki}/${name}.ext"
-  openssl x509 -req -in "${pki}/${name}.csr" -CA "${ca}/ca.crt" -CAkey "${ca}/ca.key" \
-    -CAcreateserial -CAserial "${pki}/ca.srl" -days 365 -sha256 -extfile "${pki}/${name}.ext" \
-    -out "${pki}/${name}.crt" 2>/dev/null
-  rm -f "${pki}/${name}.csr" "${pki}/${name}.ext"
-  chmod 600 "${pki}/${name}.key"
+  sign_cert "${dir}/pki" "$1" "$2" "$3" "$(ca_dir)/ca.crt" "$(ca_dir)/ca.key"
 }
 
 # make_kubeconfig FILE USER CERT
 make_kubeconfig() {
-  local file=$1 user=$2 cert=$3
-  cat >"${file}" <<EOF
-apiVersion: v1
-kind: Config
-clusters:
-- name: post2log-e2e
-  cluster:
-    server: ${apiserver_url}
-    certificate-authority-data: $(base64 -w0 <"$(ca_dir)/ca.crt")
-users:
-- name: ${user}
-  user:
-    client-certificate-data: $(base64 -w0 <"${dir}/pki/${cert}.crt")
-    client-key-data: $(base64 -w0 <"${dir}/pki/${cert}.key")
-contexts:
-- name: post2log-e2e
-  context:
-    cluster: post2log-e2e
-    user: ${user}
-current-context: post2log-e2e
-EOF
-  chmod 600 "${file}"
+  write_kubeconfig "$1" post2log-e2e "${apiserver_url}" "$(ca_dir)/ca.crt" \
+    "$2" "${dir}/pki/$3.crt" "${dir}/pki/$3.key"
 }
 
 make_node_pki() {

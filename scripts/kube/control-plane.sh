@@ -94,17 +94,11 @@ bind_clash() {
 
 # ---------------------------------------------------------------- certificates
 
-# make_cert NAME SUBJECT EXT [CA]: key (ECDSA P-256) and certificate signed by
-# CA (default: the cluster CA, "ca").
+# make_cert NAME SUBJECT EXT [CA]: key and certificate in pki/, signed by CA (default: the
+# cluster CA, "ca").
 make_cert() {
-  local name=$1 subj=$2 ext=$3 ca=${4:-ca} pki="${dir}/pki"
-  openssl ecparam -name prime256v1 -genkey -noout -out "${pki}/${name}.key" 2>/dev/null
-  openssl req -new -key "${pki}/${name}.key" -subj "${subj}" -out "${pki}/${name}.csr" 2>/dev/null
-  printf '%s\n' "${ext}" >"${pki}/${name}.ext"
-  openssl x509 -req -in "${pki}/${name}.csr" -CA "${pki}/${ca}.crt" -CAkey "${pki}/${ca}.key" \
-    -CAcreateserial -days 365 -sha256 -extfile "${pki}/${name}.ext" \
-    -out "${pki}/${name}.crt" 2>/dev/null
-  rm -f "${pki}/${name}.csr" "${pki}/${name}.ext"
+  local ca=${4:-ca}
+  sign_cert "${dir}/pki" "$1" "$2" "$3" "${dir}/pki/${ca}.crt" "${dir}/pki/${ca}.key"
 }
 
 # make_ca NAME CN: a self-signed CA, key (ECDSA P-256) and certificate.
@@ -154,32 +148,11 @@ subjectAltName=IP:${LOOPBACK},${extra_san}IP:${SERVICE_APISERVER_IP},DNS:localho
   chmod 600 "${pki}"/*.key
 }
 
-b64() { base64 -w0 <"$1"; }
-
 # make_kubeconfig FILE USER CERTNAME
 make_kubeconfig() {
-  local file=$1 user=$2 cert=$3 pki="${dir}/pki"
-  cat >"${file}" <<EOF
-apiVersion: v1
-kind: Config
-clusters:
-- name: post2log-test
-  cluster:
-    server: https://${api_address}:${apiserver_port}
-    certificate-authority-data: $(b64 "${pki}/ca.crt")
-users:
-- name: ${user}
-  user:
-    client-certificate-data: $(b64 "${pki}/${cert}.crt")
-    client-key-data: $(b64 "${pki}/${cert}.key")
-contexts:
-- name: post2log-test
-  context:
-    cluster: post2log-test
-    user: ${user}
-current-context: post2log-test
-EOF
-  chmod 600 "${file}"
+  local pki="${dir}/pki"
+  write_kubeconfig "$1" post2log-test "https://${api_address}:${apiserver_port}" "${pki}/ca.crt" \
+    "$2" "${pki}/$3.crt" "${pki}/$3.key"
 }
 
 # ---------------------------------------------------------------- probes

@@ -121,3 +121,46 @@ free_port() {
   done
   die "found no free port"
 }
+
+# ---------------------------------------------------------------- certificates
+
+# sign_cert PKI NAME SUBJECT EXT CA_CRT CA_KEY: PKI/NAME.key (ECDSA P-256, mode 600) and
+# PKI/NAME.crt signed by the CA, with the X.509 extensions EXT (one per line).
+sign_cert() {
+  local pki=$1 name=$2 subj=$3 ext=$4 ca_crt=$5 ca_key=$6
+  openssl ecparam -name prime256v1 -genkey -noout -out "${pki}/${name}.key" 2>/dev/null
+  openssl req -new -key "${pki}/${name}.key" -subj "${subj}" -out "${pki}/${name}.csr" 2>/dev/null
+  printf '%s\n' "${ext}" >"${pki}/${name}.ext"
+  openssl x509 -req -in "${pki}/${name}.csr" -CA "${ca_crt}" -CAkey "${ca_key}" \
+    -CAcreateserial -CAserial "${pki}/$(basename "${ca_crt}" .crt).srl" -days 365 -sha256 \
+    -extfile "${pki}/${name}.ext" -out "${pki}/${name}.crt" 2>/dev/null
+  rm -f "${pki}/${name}.csr" "${pki}/${name}.ext"
+  chmod 600 "${pki}/${name}.key"
+}
+
+# write_kubeconfig FILE CLUSTER SERVER CA_CRT USER CLIENT_CRT CLIENT_KEY: a kubeconfig (mode
+# 600) with everything inline, for one user of one cluster.
+write_kubeconfig() {
+  local file=$1 cluster=$2 server=$3 ca_crt=$4 user=$5 client_crt=$6 client_key=$7
+  cat >"${file}" <<EOF
+apiVersion: v1
+kind: Config
+clusters:
+- name: ${cluster}
+  cluster:
+    server: ${server}
+    certificate-authority-data: $(base64 -w0 <"${ca_crt}")
+users:
+- name: ${user}
+  user:
+    client-certificate-data: $(base64 -w0 <"${client_crt}")
+    client-key-data: $(base64 -w0 <"${client_key}")
+contexts:
+- name: ${cluster}
+  context:
+    cluster: ${cluster}
+    user: ${user}
+current-context: ${cluster}
+EOF
+  chmod 600 "${file}"
+}
