@@ -1,6 +1,7 @@
 #include "p2l/fluentd_config.hpp"
 #include "p2l/names.hpp"
 #include "p2l/pod_layout.hpp"
+#include "p2l/receiver_contract.hpp"
 #include "p2l/render.hpp"
 #include "p2l/sha256.hpp"
 #include "pod_security.hpp"
@@ -9,6 +10,7 @@ namespace p2l {
 namespace {
 
 using nlohmann::json;
+using namespace receiver_contract;
 
 json env_value(std::string_view name, std::string value) {
   return json{{"name", name}, {"value", std::move(value)}};
@@ -27,28 +29,28 @@ json http_probe(std::string_view path, int period_seconds, int failure_threshold
 
 json receiver_container(const Post2LogSpec& spec, const RenderOptions& options) {
   json env = json::array({
-      env_value("P2L_PORT", std::to_string(kReceiverContainerPort)),
-      env_value("P2L_HOST", "0.0.0.0"),
-      env_value("P2L_ENDPOINT", spec.endpoint),
-      env_value("P2L_LOG_QUERYPARAM", spec.log_query_params ? "true" : "false"),
-      env_value("P2L_WORKERS", std::to_string(spec.workers)),
-      env_value("P2L_ROTBYTES", std::to_string(spec.rotation.max_bytes)),
-      env_value("P2L_ROTBACKUPS", std::to_string(spec.rotation.backups)),
-      env_value("P2L_LOGLEVEL", spec.log_level),
-      env_value("P2L_LOG_DIR", std::string{kLogDir}),
-      env_value("P2L_DRAIN_TIMEOUT", std::to_string(kDrainSeconds)),
-      env_from_field("POD_NAME", "metadata.name"),
-      env_from_field("NODE_NAME", "spec.nodeName"),
+      env_value(kEnvPort, std::to_string(kReceiverContainerPort)),
+      env_value(kEnvHost, "0.0.0.0"),
+      env_value(kEnvEndpoint, spec.endpoint),
+      env_value(kEnvLogQueryParams, spec.log_query_params ? "true" : "false"),
+      env_value(kEnvWorkers, std::to_string(spec.workers)),
+      env_value(kEnvRotationBytes, std::to_string(spec.rotation.max_bytes)),
+      env_value(kEnvRotationBackups, std::to_string(spec.rotation.backups)),
+      env_value(kEnvLogLevel, spec.log_level),
+      env_value(kEnvLogDir, std::string{kLogDir}),
+      env_value(kEnvDrainTimeout, std::to_string(kDrainSeconds)),
+      env_from_field(kEnvPodName, "metadata.name"),
+      env_from_field(kEnvNodeName, "spec.nodeName"),
   });
   json mounts = json::array({{{"name", "data"}, {"mountPath", kDataMountPath}}});
   if (spec.fluentd.enabled) {
     // Rotation deletes a file only once Fluentd has read it (or the volume runs low on space):
     // the receiver reads in_tail's position file from the Fluentd volume, read-only.
-    env.push_back(env_value("P2L_SHIPPER_POS_FILE", std::string{kFluentdPosFile}));
+    env.push_back(env_value(kEnvShipperPosFile, std::string{kFluentdPosFile}));
     mounts.push_back(
         {{"name", "fluentd-state"}, {"mountPath", kFluentdStateDir}, {"readOnly", true}});
   }
-  json liveness = http_probe("/healthz", 10, 3);
+  json liveness = http_probe(kHealthPath, 10, 3);
   liveness["initialDelaySeconds"] = 5;
   return json{
       {"name", "receiver"},
@@ -58,7 +60,7 @@ json receiver_container(const Post2LogSpec& spec, const RenderOptions& options) 
        json::array(
            {{{"name", "http"}, {"containerPort", kReceiverContainerPort}, {"protocol", "TCP"}}})},
       {"env", std::move(env)},
-      {"readinessProbe", http_probe("/readyz", 5, 2)},
+      {"readinessProbe", http_probe(kReadyPath, 5, 2)},
       {"livenessProbe", std::move(liveness)},
       // Terminating takes the pod out of the Service's endpoints, but proxies see that a moment
       // later: keep serving through that moment, then drain on SIGTERM.

@@ -1,4 +1,5 @@
 #include "p2l/names.hpp"
+#include "p2l/receiver_contract.hpp"
 #include "p2l/render.hpp"
 
 namespace p2l {
@@ -18,7 +19,7 @@ json render_pod_monitor(const Post2Log& resource) {
   json selector = instance_labels(name);
   selector.erase(std::string{kLabelManagedBy});
   // The receiver serves /metrics on its one port.
-  json endpoint{{"port", "http"}, {"path", "/metrics"}};
+  json endpoint{{"port", "http"}, {"path", receiver_contract::kMetricsPath}};
   if (monitor.interval) endpoint["interval"] = *monitor.interval;
   return json{
       {"apiVersion", "monitoring.coreos.com/v1"},

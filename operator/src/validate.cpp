@@ -3,9 +3,11 @@
 #include <algorithm>
 #include <array>
 #include <regex>
+#include <span>
 #include <string>
 
 #include "p2l/fluentd_config_check.hpp"
+#include "p2l/receiver_contract.hpp"
 
 namespace p2l {
 namespace {
@@ -28,12 +30,17 @@ void check_range(Errors& errors, const std::string& path, Int value, Int min, In
 }
 
 void check_one_of(Errors& errors, const std::string& path, std::string_view value,
-                  std::initializer_list<std::string_view> allowed) {
+                  std::span<const std::string_view> allowed) {
   if (std::find(allowed.begin(), allowed.end(), value) != allowed.end()) return;
   std::string list;
   for (std::string_view choice : allowed)
     list += (list.empty() ? "" : ", ") + std::string{choice};
   errors.push_back({path, {}, "must be one of " + list + ", got \"" + std::string{value} + "\""});
+}
+
+void check_one_of(Errors& errors, const std::string& path, std::string_view value,
+                  std::initializer_list<std::string_view> allowed) {
+  check_one_of(errors, path, value, std::span{allowed.begin(), allowed.size()});
 }
 
 void check_size(Errors& errors, const std::string& path, std::string_view value,
@@ -59,7 +66,7 @@ void check_endpoint(Errors& errors, const std::string& path, const std::string& 
   } else if (!matches(endpoint, kPath)) {
     errors.push_back(
         {path, {}, "contains characters not allowed in a URL path: \"" + endpoint + "\""});
-  } else if (endpoint == "/healthz" || endpoint == "/readyz" || endpoint == "/metrics") {
+  } else if (receiver_contract::is_reserved_path(endpoint)) {
     errors.push_back({path, {}, endpoint + " is reserved for the receiver's own use"});
   }
 }
@@ -204,7 +211,9 @@ std::vector<FieldError> validate_post2log(const Post2Log& resource) {
   if (spec.node_port) check_range(errors, "spec.nodePort", *spec.node_port, 30000, 32767);
   if (spec.ingress) check_ingress(errors, *spec.ingress);
   if (spec.monitoring.pod_monitor) check_pod_monitor(errors, *spec.monitoring.pod_monitor);
-  check_range(errors, "spec.workers", spec.workers, 1, 64);
+  check_range(errors, "spec.workers", spec.workers,
+              static_cast<std::int32_t>(receiver_contract::kWorkersRange.min),
+              static_cast<std::int32_t>(receiver_contract::kWorkersRange.max));
   check_range(errors, "spec.replicas", spec.replicas, 1, kMaxReplicas);
   check_size(errors, "spec.storage", spec.storage, "the log volume");
   if (spec.storage_class_name && !is_dns1123_subdomain(*spec.storage_class_name)) {
@@ -215,9 +224,10 @@ std::vector<FieldError> validate_post2log(const Post2Log& resource) {
   }
   check_range(errors, "spec.rotation.maxBytes", spec.rotation.max_bytes, std::int64_t{1024},
               std::int64_t{1073741824});
+  // Narrower than the receiver accepts: a hundred files of up to 1 GiB per worker is plenty.
+  static_assert(receiver_contract::kRotationBackupsRange.contains(100));
   check_range(errors, "spec.rotation.backups", spec.rotation.backups, 1, 100);
-  check_one_of(errors, "spec.logLevel", spec.log_level,
-               {"trace", "debug", "info", "warning", "error", "critical"});
+  check_one_of(errors, "spec.logLevel", spec.log_level, receiver_contract::kLogLevels);
   check_size(errors, "spec.fluentd.storage", spec.fluentd.storage, "the Fluentd volume");
   check_output_config_field(errors, spec.fluentd.output_config);
   check_image(errors, "spec.image.receiver", spec.image.receiver);

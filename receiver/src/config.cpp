@@ -9,8 +9,12 @@
 #include <charconv>
 #include <limits>
 
+#include "p2l/receiver_contract.hpp"
+
 namespace p2l {
 namespace {
+
+using namespace receiver_contract;
 
 std::string lowercase(std::string text) {
   std::transform(text.begin(), text.end(), text.begin(),
@@ -18,12 +22,12 @@ std::string lowercase(std::string text) {
   return text;
 }
 
-[[noreturn]] void invalid(const std::string& name, const std::string& value,
+[[noreturn]] void invalid(std::string_view name, const std::string& value,
                           const std::string& expected) {
-  throw ConfigError(name + "=\"" + value + "\" is invalid: expected " + expected);
+  throw ConfigError(std::string{name} + "=\"" + value + "\" is invalid: expected " + expected);
 }
 
-std::uint64_t parse_unsigned(const std::string& name, const std::string& value, std::uint64_t min,
+std::uint64_t parse_unsigned(std::string_view name, const std::string& value, std::uint64_t min,
                              std::uint64_t max) {
   std::uint64_t number = 0;
   const char* end = value.data() + value.size();
@@ -35,7 +39,7 @@ std::uint64_t parse_unsigned(const std::string& name, const std::string& value, 
   return number;
 }
 
-bool parse_bool(const std::string& name, const std::string& value) {
+bool parse_bool(std::string_view name, const std::string& value) {
   const std::string lowered = lowercase(value);
   if (lowered == "true" || lowered == "1" || lowered == "yes" || lowered == "on") return true;
   if (lowered == "false" || lowered == "0" || lowered == "no" || lowered == "off") return false;
@@ -64,82 +68,83 @@ std::string pod_hash_of(const std::string& pod_name) {
 
 ReceiverConfig load_config(const EnvLookup& lookup, const std::string& host_name) {
   ReceiverConfig config;
-  auto read = [&lookup](const char* name) -> std::optional<std::string> {
-    auto value = lookup(name);
+  auto read = [&lookup](std::string_view name) -> std::optional<std::string> {
+    auto value = lookup(std::string{name});
     if (value && value->empty()) return std::nullopt;  // set but empty: the default
     return value;
   };
-  auto read_seconds = [&read](const char* name, std::chrono::seconds& out) {
+  auto read_seconds = [&read](std::string_view name, std::chrono::seconds& out) {
     if (auto value = read(name)) {
-      out = std::chrono::seconds(parse_unsigned(name, *value, 1, 86400));
+      out = std::chrono::seconds(
+          parse_unsigned(name, *value, kTimeoutSecondsRange.min, kTimeoutSecondsRange.max));
     }
   };
 
-  if (auto value = read("P2L_HOST")) {
+  if (auto value = read(kEnvHost)) {
     std::array<unsigned char, sizeof(in6_addr)> address{};
     if (inet_pton(AF_INET, value->c_str(), address.data()) != 1 &&
         inet_pton(AF_INET6, value->c_str(), address.data()) != 1) {
-      invalid("P2L_HOST", *value, "an IPv4 or IPv6 address such as 0.0.0.0 or ::");
+      invalid(kEnvHost, *value, "an IPv4 or IPv6 address such as 0.0.0.0 or ::");
     }
     config.host = *value;
   }
-  if (auto value = read("P2L_PORT")) {
-    config.port = static_cast<std::uint16_t>(parse_unsigned("P2L_PORT", *value, 0, 65535));
+  if (auto value = read(kEnvPort)) {
+    config.port = static_cast<std::uint16_t>(
+        parse_unsigned(kEnvPort, *value, kPortRange.min, kPortRange.max));
   }
-  if (auto value = read("P2L_ENDPOINT")) {
+  if (auto value = read(kEnvEndpoint)) {
     const bool absolute = value->front() == '/';
     const bool plain = value->find_first_of("?# \t") == std::string::npos;
-    if (!absolute || !plain) invalid("P2L_ENDPOINT", *value, "an absolute path like /postback");
-    if (*value == "/healthz" || *value == "/readyz" || *value == "/metrics") {
-      invalid("P2L_ENDPOINT", *value, "a path other than /healthz, /readyz and /metrics");
+    if (!absolute || !plain) invalid(kEnvEndpoint, *value, "an absolute path like /postback");
+    if (is_reserved_path(*value)) {
+      invalid(kEnvEndpoint, *value, "a path other than /healthz, /readyz and /metrics");
     }
     config.endpoint = *value;
   }
-  if (auto value = read("P2L_LOG_QUERYPARAM")) {
-    config.log_query_params = parse_bool("P2L_LOG_QUERYPARAM", *value);
+  if (auto value = read(kEnvLogQueryParams)) {
+    config.log_query_params = parse_bool(kEnvLogQueryParams, *value);
   }
-  if (auto value = read("P2L_WORKERS")) {
-    config.workers = static_cast<unsigned>(parse_unsigned("P2L_WORKERS", *value, 1, 64));
+  if (auto value = read(kEnvWorkers)) {
+    config.workers = static_cast<unsigned>(
+        parse_unsigned(kEnvWorkers, *value, kWorkersRange.min, kWorkersRange.max));
   }
-  if (auto value = read("P2L_ROTBYTES")) {
+  if (auto value = read(kEnvRotationBytes)) {
     config.rotation_bytes =
-        parse_unsigned("P2L_ROTBYTES", *value, 0, std::numeric_limits<std::int64_t>::max());
+        parse_unsigned(kEnvRotationBytes, *value, 0, std::numeric_limits<std::int64_t>::max());
   }
-  if (auto value = read("P2L_ROTBACKUPS")) {
-    config.rotation_backups =
-        static_cast<unsigned>(parse_unsigned("P2L_ROTBACKUPS", *value, 1, 1000));
+  if (auto value = read(kEnvRotationBackups)) {
+    config.rotation_backups = static_cast<unsigned>(parse_unsigned(
+        kEnvRotationBackups, *value, kRotationBackupsRange.min, kRotationBackupsRange.max));
   }
-  if (auto value = read("P2L_LOGLEVEL")) {
-    static constexpr std::array kLevels = {"trace",   "debug", "info",
-                                           "warning", "error", "critical"};
+  if (auto value = read(kEnvLogLevel)) {
     const std::string level = lowercase(*value);
-    if (std::find(kLevels.begin(), kLevels.end(), level) == kLevels.end()) {
-      invalid("P2L_LOGLEVEL", *value, "one of trace, debug, info, warning, error, critical");
+    if (!is_log_level(level)) {
+      invalid(kEnvLogLevel, *value, "one of trace, debug, info, warning, error, critical");
     }
     config.log_level = level;
   }
-  if (auto value = read("P2L_LOG_DIR")) config.log_dir = *value;
-  if (auto value = read("P2L_MAX_BODY_BYTES")) {
-    config.max_body_bytes = parse_unsigned("P2L_MAX_BODY_BYTES", *value, 1, 1ULL << 30);
+  if (auto value = read(kEnvLogDir)) config.log_dir = *value;
+  if (auto value = read(kEnvMaxBodyBytes)) {
+    config.max_body_bytes = parse_unsigned(kEnvMaxBodyBytes, *value, 1, 1ULL << 30);
   }
-  read_seconds("P2L_KEEPALIVE_TIMEOUT", config.keepalive_timeout);
-  read_seconds("P2L_HEADER_TIMEOUT", config.header_timeout);
-  if (auto value = read("P2L_MAX_CONNECTIONS")) {
+  read_seconds(kEnvKeepaliveTimeout, config.keepalive_timeout);
+  read_seconds(kEnvHeaderTimeout, config.header_timeout);
+  if (auto value = read(kEnvMaxConnections)) {
     config.max_connections =
-        static_cast<unsigned>(parse_unsigned("P2L_MAX_CONNECTIONS", *value, 1, 65536));
+        static_cast<unsigned>(parse_unsigned(kEnvMaxConnections, *value, 1, 65536));
   }
-  read_seconds("P2L_REQUEST_TIMEOUT", config.request_timeout);
-  read_seconds("P2L_DRAIN_TIMEOUT", config.drain_timeout);
-  if (auto value = read("P2L_FSYNC")) config.fsync = parse_bool("P2L_FSYNC", *value);
-  if (auto value = read("P2L_SHIPPER_POS_FILE")) config.shipper_pos_file = *value;
-  if (auto value = read("P2L_MIN_FREE_BYTES")) {
+  read_seconds(kEnvRequestTimeout, config.request_timeout);
+  read_seconds(kEnvDrainTimeout, config.drain_timeout);
+  if (auto value = read(kEnvFsync)) config.fsync = parse_bool(kEnvFsync, *value);
+  if (auto value = read(kEnvShipperPosFile)) config.shipper_pos_file = *value;
+  if (auto value = read(kEnvMinFreeBytes)) {
     config.min_free_bytes =
-        parse_unsigned("P2L_MIN_FREE_BYTES", *value, 0, std::numeric_limits<std::int64_t>::max());
+        parse_unsigned(kEnvMinFreeBytes, *value, 0, std::numeric_limits<std::int64_t>::max());
   } else {
     config.min_free_bytes = default_min_free_bytes(config.workers, config.rotation_bytes);
   }
-  config.pod_name = read("POD_NAME").value_or(host_name);
-  config.node_name = read("NODE_NAME").value_or(host_name);
+  config.pod_name = read(kEnvPodName).value_or(host_name);
+  config.node_name = read(kEnvNodeName).value_or(host_name);
   return config;
 }
 

@@ -3,6 +3,7 @@
 #include <string>
 
 #include "logging.hpp"
+#include "p2l/receiver_contract.hpp"
 #include "shipper_backlog.hpp"
 
 namespace p2l {
@@ -70,7 +71,7 @@ OutgoingResponse RequestHandler::handle(const IncomingRequest& request, std::str
                              .keep_alive = keep_alive});
   }
 
-  const bool is_probe = path == "/healthz" || path == "/readyz" || path == "/metrics";
+  const bool is_probe = receiver_contract::is_reserved_path(path);
   if (!is_probe)
     return respond(scratch, {.status = 404, .body = kNotFoundBody, .keep_alive = keep_alive});
   const bool head = request.method == "HEAD";
@@ -81,12 +82,12 @@ OutgoingResponse RequestHandler::handle(const IncomingRequest& request, std::str
                              .extra_headers = "Allow: GET, HEAD\r\n",
                              .keep_alive = keep_alive});
   }
-  if (path == "/healthz") {
+  if (path == receiver_contract::kHealthPath) {
     return respond(
         scratch,
         {.status = 200, .body = R"({"status":"ok"})", .keep_alive = keep_alive, .head = head});
   }
-  if (path == "/readyz") {
+  if (path == receiver_contract::kReadyPath) {
     const std::string problem = readiness_.problem();
     if (problem.empty()) {
       return respond(

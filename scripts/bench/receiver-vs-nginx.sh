@@ -1,7 +1,12 @@
 #!/usr/bin/env bash
-# Benchmark: post2log-receiver against nginx writing a JSON access-log line,
-# both on 127.0.0.1, loaded by wrk with the same small JSON postback.
-# Prints the median req/s and p99 latency of each server and their ratios.
+# Benchmark: post2log-receiver against two nginx peers writing a JSON access-log
+# line, all on 127.0.0.1, loaded by wrk with the same small JSON postback:
+#   nginx       reads the body (through a mirror subrequest) and logs it with the
+#               query string: the same work as the receiver (nginx.conf.in);
+#   nginx-lean  returns 200 at once, discarding the body, and logs the query
+#               string: the least nginx can do (nginx-lean.conf.in).
+# Prints the median req/s and p99 latency of each server and the receiver's
+# ratios against both.
 # A benchmark, not a test: it never fails on numbers, only on broken setups.
 #
 # Usage: scripts/bench/receiver-vs-nginx.sh
@@ -29,7 +34,6 @@ threads="${BENCH_THREADS:-1}"
 warmup="${BENCH_WARMUP:-1}"
 rotbytes="${BENCH_ROTBYTES:-1073741824}"
 lua="$here/postback.lua"
-template="$here/nginx.conf.in"
 
 die() {
   echo "receiver-vs-nginx: $*" >&2
@@ -185,8 +189,12 @@ pick_port() {
   echo "$port"
 }
 
-start_nginx() {
-  local workers="$1" attempt tries user_line=""
+start_nginx() { start_nginx_from "$here/nginx.conf.in" "$1"; }
+start_nginx-lean() { start_nginx_from "$here/nginx-lean.conf.in" "$1"; }
+
+# start_nginx_from TEMPLATE WORKERS
+start_nginx_from() {
+  local template="$1" workers="$2" attempt tries user_line=""
   server_dir="$scratch/nginx"
   if ((EUID == 0)); then
     # Workers run as the invoking user so that they can use the scratch dir.
@@ -224,7 +232,7 @@ stop_server() {
   local server="$1"
   # nginx finishes (and logs) requests in flight on SIGQUIT; the receiver
   # does so on SIGTERM.
-  if [[ "$server" == nginx ]]; then
+  if [[ "$server" == nginx* ]]; then
     stop_process "$server_pid" QUIT
   else
     stop_process "$server_pid" TERM
@@ -248,7 +256,7 @@ server_cpu_ticks() {
 # Lines written so far by the running server.
 count_lines() {
   local server="$1" files=()
-  if [[ "$server" == nginx ]]; then
+  if [[ "$server" == nginx* ]]; then
     files=("$server_dir/access.log")
   else
     shopt -s nullglob
@@ -327,7 +335,7 @@ measure() {
     'BEGIN { printf "%.2f", t / hz / s }')"
   per_cpu="$(awk -v r="$requests" -v t=$((cpu_after - cpu_before)) -v hz="$clock_ticks" \
     'BEGIN { printf "%.0f", (t > 0 ? r / (t / hz) : 0) }')"
-  printf '  round %d  %-8s  %8.0f req/s  p99 %6.2f ms  %4s CPUs  %8d req/CPU-s  %8d responses  %8d log lines\n' \
+  printf '  round %d  %-10s  %8.0f req/s  p99 %6.2f ms  %4s CPUs  %8d req/CPU-s  %8d responses  %8d log lines\n' \
     "$round" "$server" "$rps" "$(awk -v us="$p99" 'BEGIN { print us / 1000 }')" \
     "$busy" "$per_cpu" "$requests" "$lines"
   echo "$rps $p99 $per_cpu" >>"$scratch/results-$workers-$server"
@@ -389,7 +397,9 @@ for workers in $worker_counts; do
     if ((round % 2)); then
       measure receiver "$workers" "$round"
       measure nginx "$workers" "$round"
+      measure nginx-lean "$workers" "$round"
     else
+      measure nginx-lean "$workers" "$round"
       measure nginx "$workers" "$round"
       measure receiver "$workers" "$round"
     fi
@@ -397,25 +407,27 @@ for workers in $worker_counts; do
 done
 
 echo
-echo "== Results (median of $rounds rounds of ${duration}s; ratio = receiver / nginx)"
+echo "== Results (median of $rounds rounds of ${duration}s; ratio = receiver / peer)"
 ratio() {
   awk -v a="$1" -v b="$2" 'BEGIN { print (b > 0 ? a / b : 0) }'
 }
-printf '%-8s %-16s %12s %12s %12s\n' workers server "req/s" "p99 ms" "req/CPU-s"
+printf '%-8s %-20s %12s %12s %12s\n' workers server "req/s" "p99 ms" "req/CPU-s"
 for workers in $worker_counts; do
   declare -A rps_of p99_of per_cpu_of
-  for server in receiver nginx; do
+  for server in receiver nginx nginx-lean; do
     rps_of[$server]="$(awk '{ print $1 }' "$scratch/results-$workers-$server" | median)"
     p99_of[$server]="$(awk '{ print $2 }' "$scratch/results-$workers-$server" | median)"
     per_cpu_of[$server]="$(awk '{ print $3 }' "$scratch/results-$workers-$server" | median)"
-    printf '%-8s %-16s %12.0f %12.2f %12.0f\n' "$workers" "$server" "${rps_of[$server]}" \
+    printf '%-8s %-20s %12.0f %12.2f %12.0f\n' "$workers" "$server" "${rps_of[$server]}" \
       "$(awk -v us="${p99_of[$server]}" 'BEGIN { print us / 1000 }')" "${per_cpu_of[$server]}"
   done
-  printf '%-8s %-16s %11.2fx %11.2fx %11.2fx   (%s)\n' "$workers" "receiver/nginx" \
-    "$(ratio "${rps_of[receiver]}" "${rps_of[nginx]}")" \
-    "$(ratio "${p99_of[receiver]}" "${p99_of[nginx]}")" \
-    "$(ratio "${per_cpu_of[receiver]}" "${per_cpu_of[nginx]}")" \
-    "${pin_notes[$workers]}"
+  for peer in nginx nginx-lean; do
+    printf '%-8s %-20s %11.2fx %11.2fx %11.2fx   (%s)\n' "$workers" "receiver/$peer" \
+      "$(ratio "${rps_of[receiver]}" "${rps_of[$peer]}")" \
+      "$(ratio "${p99_of[receiver]}" "${p99_of[$peer]}")" \
+      "$(ratio "${per_cpu_of[receiver]}" "${per_cpu_of[$peer]}")" \
+      "${pin_notes[$workers]}"
+  done
   unset rps_of p99_of per_cpu_of
 done
 echo "load avg at the end: $(cut -d' ' -f1-3 /proc/loadavg) (high values: other work competed; rerun)"
