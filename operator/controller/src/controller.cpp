@@ -1,9 +1,8 @@
 #include "p2l/controller/controller.hpp"
 
-#include <condition_variable>
-
 #include "p2l/controller/json_log.hpp"
 #include "p2l/kube/store.hpp"
+#include "p2l/stop_sleep.hpp"
 
 namespace p2l::controller {
 
@@ -80,11 +79,7 @@ void Controller::work() {
 }
 
 void Controller::resync(std::stop_token stop) {
-  std::mutex mutex;
-  std::condition_variable_any wake;
-  std::unique_lock lock(mutex);
-  while (!wake.wait_for(lock, stop, options_.resync_period, [] { return false; })) {
-    if (stop.stop_requested()) return;
+  while (sleep_unless_stopped(stop, options_.resync_period)) {
     const auto objects = caches_.post2logs();
     for (const auto& object : objects)
       queue_.add(kube::object_key(object));

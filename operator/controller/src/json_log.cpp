@@ -7,6 +7,8 @@
 #include <spdlog/formatter.h>
 #include <spdlog/sinks/stdout_sinks.h>
 
+#include "p2l/rfc3339.hpp"
+
 namespace p2l::controller {
 namespace {
 
@@ -19,23 +21,13 @@ constexpr std::string_view kStructuredMark = "\x1e";
 class JsonLineFormatter : public spdlog::formatter {
  public:
   void format(const spdlog::details::log_msg& message, spdlog::memory_buf_t& dest) override {
-    const auto since_epoch = message.time.time_since_epoch();
-    const auto seconds = std::chrono::duration_cast<std::chrono::seconds>(since_epoch);
-    const auto millis =
-        std::chrono::duration_cast<std::chrono::milliseconds>(since_epoch - seconds).count();
-    const std::time_t as_time_t = static_cast<std::time_t>(seconds.count());
-    std::tm utc{};
-    gmtime_r(&as_time_t, &utc);
-    char stamp[32];
-    const std::size_t length = std::strftime(stamp, sizeof stamp, "%Y-%m-%dT%H:%M:%S", &utc);
-    char fraction[8];
-    std::snprintf(fraction, sizeof fraction, ".%03dZ", static_cast<int>(millis));
+    const std::string stamp = format_rfc3339(message.time, SubSecond::millis);
 
     const auto level = spdlog::level::to_string_view(message.level);
     const std::string_view payload(message.payload.data(), message.payload.size());
     std::string line =
-        "{\"ts\":\"" + std::string(stamp, length) + fraction + "\",\"level\":\"" +
-        std::string(level.data(), level.size()) + "\",\"logger\":" +
+        "{\"ts\":\"" + stamp + "\",\"level\":\"" + std::string(level.data(), level.size()) +
+        "\",\"logger\":" +
         ordered_json(std::string(message.logger_name.data(), message.logger_name.size())).dump() +
         ",";
     if (payload.starts_with(kStructuredMark)) {

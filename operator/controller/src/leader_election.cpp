@@ -1,12 +1,10 @@
 #include "p2l/controller/leader_election.hpp"
 
-#include <condition_variable>
-#include <mutex>
-
 #include "p2l/controller/child_kinds.hpp"
 #include "p2l/controller/json_log.hpp"
 #include "p2l/kube/errors.hpp"
 #include "p2l/kube/events.hpp"
+#include "p2l/stop_sleep.hpp"
 
 namespace p2l::controller {
 namespace {
@@ -14,14 +12,6 @@ namespace {
 using nlohmann::json;
 
 // Sleeps for `delay`; false when `stop` was requested meanwhile.
-bool sleep_for(std::stop_token stop, std::chrono::steady_clock::duration delay) {
-  std::mutex mutex;
-  std::condition_variable_any wake;
-  std::unique_lock lock(mutex);
-  wake.wait_for(lock, stop, delay, [] { return false; });
-  return !stop.stop_requested();
-}
-
 std::string now_micro() {
   return kube::format_micro_time(std::chrono::system_clock::now());
 }
@@ -40,15 +30,7 @@ bool LeaderElector::write(json lease, bool create) {
     if (create) {
       client_.create(kube::collection_path(leases(), options_.namespace_name), lease);
     } else {
-      kube::Request request{.method = "PUT",
-                            .target = path_,
-                            .content_type = "application/json",
-                            .body = lease.dump()};
-      const kube::Response response = client_.send(std::move(request));
-      if (response.status == 409) return false;
-      if (response.status < 200 || response.status >= 300) {
-        throw kube::api_error_from_response(response.status, response.body);
-      }
+      client_.replace(path_, lease);
     }
     return true;
   } catch (const kube::ApiError& error) {
@@ -115,14 +97,14 @@ bool LeaderElector::acquire(std::stop_token stop) {
       log_json(logger_, spdlog::level::warn, "leader election attempt failed",
                {{"error", error.what()}});
     }
-    if (!sleep_for(stop, options_.retry_period)) break;
+    if (!sleep_unless_stopped(stop, options_.retry_period)) break;
   }
   return false;
 }
 
 bool LeaderElector::hold(std::stop_token stop) {
   auto last_renewal = std::chrono::steady_clock::now();
-  while (sleep_for(stop, options_.renew_period)) {
+  while (sleep_unless_stopped(stop, options_.renew_period)) {
     bool renewed = false;
     try {
       renewed = try_acquire_or_renew();

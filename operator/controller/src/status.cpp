@@ -5,6 +5,7 @@
 #include <string_view>
 
 #include "p2l/names.hpp"
+#include "p2l/rfc3339.hpp"
 
 namespace p2l::controller {
 namespace {
@@ -66,12 +67,7 @@ std::optional<Stall> find_stall(const StatusInput& input, const std::string& sha
 }  // namespace
 
 std::string rfc3339_now() {
-  const std::time_t now = std::chrono::system_clock::to_time_t(std::chrono::system_clock::now());
-  std::tm utc{};
-  gmtime_r(&now, &utc);
-  char text[32];
-  const std::size_t length = std::strftime(text, sizeof text, "%Y-%m-%dT%H:%M:%SZ", &utc);
-  return std::string(text, length);
+  return format_rfc3339(std::chrono::system_clock::now());
 }
 
 ShardState ShardState::from_deployment(const json& deployment) {

@@ -33,6 +33,13 @@ std::string_view propagation_name(Propagation propagation) {
   return "Background";
 }
 
+// The selectors of a list or a watch, as the query names them.
+void add_selectors(std::vector<std::pair<std::string, std::string>>& query,
+                   const std::string& label_selector, const std::string& field_selector) {
+  if (!label_selector.empty()) query.emplace_back("labelSelector", label_selector);
+  if (!field_selector.empty()) query.emplace_back("fieldSelector", field_selector);
+}
+
 }  // namespace
 
 Client::Client(Connection connection, std::shared_ptr<Transport> transport, spdlog::logger& logger)
@@ -47,16 +54,21 @@ std::string Client::authorize(Request& request) {
   return token;
 }
 
+bool Client::fetch_token_after_401(int status, const std::string& sent, const Request& request) {
+  if (status != 401 || !connection_.token || !connection_.token->refreshable()) return false;
+  // The token rotated or expired under us: read the file or run the plugin again.
+  logger_.info("{} {}: 401, fetching the token again", request.method, request.target);
+  connection_.token->invalidate(sent);
+  return true;
+}
+
 Response Client::send(Request request) {
   const auto started = std::chrono::steady_clock::now();
   const std::string sent = authorize(request);
   Response response = transport_->send(request);
-  if (response.status == 401 && connection_.token && connection_.token->refreshable()) {
-    // The token rotated or expired under us: read the file or run the plugin again, retry once.
-    logger_.info("{} {}: 401, fetching the token again", request.method, request.target);
-    connection_.token->invalidate(sent);
+  if (fetch_token_after_401(response.status, sent, request)) {
     authorize(request);
-    response = transport_->send(request);
+    response = transport_->send(request);  // once: a second 401 is the answer
   }
   logger_.debug("{} {} -> {} in {} ms", request.method, request.target, response.status,
                 std::chrono::duration_cast<std::chrono::milliseconds>(
@@ -92,10 +104,7 @@ ListResult Client::list(std::string_view collection, const ListOptions& options)
     std::vector<std::pair<std::string, std::string>> query;
     if (options.limit > 0) query.emplace_back("limit", std::to_string(options.limit));
     if (!continue_token.empty()) query.emplace_back("continue", continue_token);
-    if (!options.label_selector.empty())
-      query.emplace_back("labelSelector", options.label_selector);
-    if (!options.field_selector.empty())
-      query.emplace_back("fieldSelector", options.field_selector);
+    add_selectors(query, options.label_selector, options.field_selector);
     Request request{.method = "GET", .target = with_query(std::string(collection), query)};
     const json page = parse_body(request, send_checked(request));
     ++result.pages;
@@ -130,8 +139,7 @@ WatchStream Client::watch(std::string_view collection, std::string_view resource
   if (options.timeout_seconds > 0) {
     query.emplace_back("timeoutSeconds", std::to_string(options.timeout_seconds));
   }
-  if (!options.label_selector.empty()) query.emplace_back("labelSelector", options.label_selector);
-  if (!options.field_selector.empty()) query.emplace_back("fieldSelector", options.field_selector);
+  add_selectors(query, options.label_selector, options.field_selector);
   Request request{.method = "GET", .target = with_query(std::string(collection), query)};
   // Longer than the server's own limit, so a healthy watch is ended by the server, and a
   // connection that went silent (a dead peer without a reset) is given up.
@@ -152,12 +160,17 @@ WatchStream Client::watch(std::string_view collection, std::string_view resource
     } catch (const TransportError&) {
       // Report the status we have.
     }
-    if (status == 401 && attempt == 0 && connection_.token && connection_.token->refreshable()) {
-      connection_.token->invalidate(sent);
-      continue;
-    }
+    if (attempt == 0 && fetch_token_after_401(status, sent, request)) continue;
     throw api_error_from_response(status, body);
   }
+}
+
+json Client::replace(std::string_view object_path, const json& object) {
+  Request request{.method = "PUT",
+                  .target = std::string(object_path),
+                  .content_type = "application/json",
+                  .body = object.dump()};
+  return parse_body(request, send_checked(request));
 }
 
 json Client::create(std::string_view collection, const json& object) {

@@ -5,20 +5,12 @@
 #include <ctime>
 
 #include "p2l/kube/resource_path.hpp"
+#include "p2l/rfc3339.hpp"
 
 namespace p2l::kube {
 
 std::string format_micro_time(std::chrono::system_clock::time_point time) {
-  const auto seconds = std::chrono::floor<std::chrono::seconds>(time);
-  const auto micros = std::chrono::duration_cast<std::chrono::microseconds>(time - seconds).count();
-  const std::time_t as_time_t = std::chrono::system_clock::to_time_t(seconds);
-  std::tm utc{};
-  gmtime_r(&as_time_t, &utc);
-  char text[40];
-  const auto length = std::strftime(text, sizeof text, "%Y-%m-%dT%H:%M:%S", &utc);
-  std::string fraction = std::to_string(micros);
-  fraction.insert(0, 6 - std::min<std::size_t>(fraction.size(), 6), '0');
-  return std::string(text, length) + "." + fraction + "Z";
+  return format_rfc3339(time, SubSecond::micros);
 }
 
 nlohmann::json make_event(const EventRecord& record, std::chrono::system_clock::time_point now) {

@@ -59,6 +59,9 @@ class Client {
                     const WatchOptions& options = {});
 
   nlohmann::json create(std::string_view collection, const nlohmann::json& object);
+  // PUT: replaces the object; its metadata.resourceVersion makes it conditional (409 when
+  // someone wrote since).
+  nlohmann::json replace(std::string_view object_path, const nlohmann::json& object);
   // Server-side apply of `object` (its apiVersion, kind, metadata.name and, for namespaced
   // types, metadata.namespace or the default namespace).
   nlohmann::json apply(const ResourceType& type, const nlohmann::json& object,
@@ -80,6 +83,9 @@ class Client {
   Response send_checked(Request request);
   // Sets the Authorization header; returns the token it holds (empty: none).
   std::string authorize(Request& request);
+  // After a 401 for the token `sent`, when the token can be fetched again: forgets it and
+  // says to try once more. The one place that decides a retry after a 401.
+  bool fetch_token_after_401(int status, const std::string& sent, const Request& request);
 
   Connection connection_;
   std::shared_ptr<Transport> transport_;
