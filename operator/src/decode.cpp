@@ -1,9 +1,11 @@
 #include "p2l/decode.hpp"
 
+#include <concepts>
 #include <limits>
 #include <set>
 #include <string>
 
+#include "p2l/post2log_fields.hpp"
 #include "p2l/validate.hpp"
 
 namespace p2l {
@@ -61,6 +63,12 @@ class ObjectReader {
     return &*found;
   }
 
+  // Present and not null.
+  [[nodiscard]] bool has(std::string_view name) const {
+    auto found = object_.find(std::string{name});
+    return found != object_.end() && !found->is_null();
+  }
+
   [[nodiscard]] FieldPath path(std::string_view name) const { return path_.key(name); }
 
   void reject_unknown() {
@@ -86,21 +94,16 @@ class Decoder {
     return false;
   }
 
-  template <typename Int>
-  void integer(ObjectReader& reader, std::string_view name, Int& out) {
+  // One field of `reader` into `out`, by the member's type and the field's codec.
+  template <std::integral Int>
+  requires(!std::same_as<Int, bool>) void read(ObjectReader& reader, std::string_view name,
+                                               Int& out, Codec) {
     const json* value = reader.take(name);
     if (!value) return;
     if (auto parsed = read_integer<Int>(*value, reader.path(name))) out = *parsed;
   }
 
-  template <typename Int>
-  void integer(ObjectReader& reader, std::string_view name, std::optional<Int>& out) {
-    const json* value = reader.take(name);
-    if (!value) return;
-    if (auto parsed = read_integer<Int>(*value, reader.path(name))) out = *parsed;
-  }
-
-  void boolean(ObjectReader& reader, std::string_view name, bool& out) {
+  void read(ObjectReader& reader, std::string_view name, bool& out, Codec) {
     const json* value = reader.take(name);
     if (!value) return;
     if (value->is_boolean()) {
@@ -110,16 +113,113 @@ class Decoder {
     }
   }
 
-  void string(ObjectReader& reader, std::string_view name, std::string& out) {
+  void read(ObjectReader& reader, std::string_view name, std::string& out, Codec codec) {
     const json* value = reader.take(name);
     if (!value) return;
-    if (auto text = read_string(*value, reader.path(name))) out = *text;
+    const FieldPath path = reader.path(name);
+    if (auto text = codec == Codec::quantity ? quantity(*value, path) : read_string(*value, path))
+      out = *text;
   }
 
-  void string(ObjectReader& reader, std::string_view name, std::optional<std::string>& out) {
+  void read(ObjectReader& reader, std::string_view name, std::map<std::string, std::string>& out,
+            Codec codec) {
     const json* value = reader.take(name);
     if (!value) return;
-    if (auto text = read_string(*value, reader.path(name))) out = *text;
+    const FieldPath path = reader.path(name);
+    if (!is_object(*value, path)) return;
+    for (const auto& [key, item] : value->items()) {
+      if (codec == Codec::quantity_map) {
+        if (auto text = quantity(item, path.key(key))) out[key] = *text;
+      } else if (item.is_string()) {
+        out[key] = item.get<std::string>();
+      } else {
+        type_error(errors_, path.key(key), "a string", item);
+      }
+    }
+  }
+
+  // Passed through as given (NetworkPolicyPeers, Affinity), with only their shape checked.
+  void read(ObjectReader& reader, std::string_view name, std::optional<json>& out, Codec codec) {
+    const json* value = reader.take(name);
+    if (!value) return;
+    const FieldPath path = reader.path(name);
+    if (codec == Codec::peers) {
+      if (!value->is_array()) {
+        type_error(errors_, path, "a list", *value);
+        return;
+      }
+      for (std::size_t i = 0; i < value->size(); ++i)
+        is_object((*value)[i], path.index(i));
+    } else {
+      if (!is_object(*value, path)) return;
+      ObjectReader parts{*value, path, errors_};
+      for (std::string_view part : {"nodeAffinity", "podAffinity", "podAntiAffinity"}) {
+        if (const json* item = parts.take(part)) is_object(*item, path.key(part));
+      }
+      parts.reject_unknown();
+    }
+    out = *value;
+  }
+
+  // An optional scalar: set when the field is present and reads.
+  template <typename T>
+  requires(!HasFieldTable<T>) void read(ObjectReader& reader, std::string_view name,
+                                        std::optional<T>& out, Codec codec) {
+    T value{};
+    const std::size_t errors_before = errors_.size();
+    if (reader.has(name)) {
+      read(reader, name, value, codec);
+      if (errors_.size() == errors_before) out = std::move(value);
+    } else {
+      reader.take(name);
+    }
+  }
+
+  // A nested object read by its own field table.
+  template <HasFieldTable T>
+  void read(ObjectReader& reader, std::string_view name, T& out, Codec) {
+    nested(reader, name, [&](ObjectReader& members) { read_fields(members, out); });
+  }
+
+  // A nested object that may be absent: set (even to its defaults, for `{}`) when present.
+  template <HasFieldTable T>
+  void read(ObjectReader& reader, std::string_view name, std::optional<T>& out, Codec) {
+    T value{};
+    if (nested(reader, name, [&](ObjectReader& members) { read_fields(members, value); })) {
+      out = std::move(value);
+    }
+  }
+
+  // A list of objects, each read by its field table.
+  template <HasFieldTable T>
+  void read(ObjectReader& reader, std::string_view name, std::vector<T>& out, Codec) {
+    const json* value = reader.take(name);
+    if (!value) return;
+    const FieldPath path = reader.path(name);
+    if (!value->is_array()) {
+      type_error(errors_, path, "a list", *value);
+      return;
+    }
+    for (std::size_t i = 0; i < value->size(); ++i) {
+      const FieldPath item_path = path.index(i);
+      const json& item = (*value)[i];
+      if (!is_object(item, item_path)) continue;
+      ObjectReader members{item, item_path, errors_};
+      T element{};
+      read_fields(members, element);
+      members.reject_unknown();
+      out.push_back(std::move(element));
+    }
+  }
+
+  // Every field of T's table; the caller reports what is left as unknown.
+  template <HasFieldTable T>
+  void read_fields(ObjectReader& reader, T& out) {
+    std::apply(
+        [&](const auto&... field) {
+          (read(reader, field.name, out.*field.member, field.codec), ...);
+        },
+        FieldTable<T>::fields);
   }
 
   // A Kubernetes quantity may be written as a number or a string; it is kept as a string.
@@ -128,104 +228,6 @@ class Decoder {
     if (value.is_number_integer()) return value.dump();
     type_error(errors_, path, "a quantity such as 4Gi", value);
     return std::nullopt;
-  }
-
-  void quantity(ObjectReader& reader, std::string_view name, std::string& out) {
-    const json* value = reader.take(name);
-    if (!value) return;
-    if (auto text = quantity(*value, reader.path(name))) out = *text;
-  }
-
-  void string_map(ObjectReader& reader, std::string_view name,
-                  std::map<std::string, std::string>& out) {
-    const json* value = reader.take(name);
-    if (!value) return;
-    FieldPath path = reader.path(name);
-    if (!is_object(*value, path)) return;
-    for (const auto& [key, item] : value->items()) {
-      if (item.is_string()) {
-        out[key] = item.get<std::string>();
-      } else {
-        type_error(errors_, path.key(key), "a string", item);
-      }
-    }
-  }
-
-  void quantity_map(ObjectReader& reader, std::string_view name,
-                    std::map<std::string, std::string>& out) {
-    const json* value = reader.take(name);
-    if (!value) return;
-    FieldPath path = reader.path(name);
-    if (!is_object(*value, path)) return;
-    for (const auto& [key, item] : value->items()) {
-      if (auto text = quantity(item, path.key(key))) out[key] = *text;
-    }
-  }
-
-  void resources(ObjectReader& reader, std::string_view name,
-                 std::optional<ResourceRequirements>& out) {
-    const json* value = reader.take(name);
-    if (!value) return;
-    FieldPath path = reader.path(name);
-    if (!is_object(*value, path)) return;
-    ObjectReader fields{*value, path, errors_};
-    ResourceRequirements requirements;
-    quantity_map(fields, "limits", requirements.limits);
-    quantity_map(fields, "requests", requirements.requests);
-    fields.reject_unknown();
-    out = std::move(requirements);
-  }
-
-  void tolerations(ObjectReader& reader, std::vector<Toleration>& out) {
-    const json* value = reader.take("tolerations");
-    if (!value) return;
-    FieldPath path = reader.path("tolerations");
-    if (!value->is_array()) {
-      type_error(errors_, path, "a list", *value);
-      return;
-    }
-    for (std::size_t i = 0; i < value->size(); ++i) {
-      FieldPath item_path = path.index(i);
-      const json& item = (*value)[i];
-      if (!is_object(item, item_path)) continue;
-      ObjectReader fields{item, item_path, errors_};
-      Toleration toleration;
-      string(fields, "key", toleration.key);
-      string(fields, "operator", toleration.operator_name);
-      string(fields, "value", toleration.value);
-      string(fields, "effect", toleration.effect);
-      integer(fields, "tolerationSeconds", toleration.toleration_seconds);
-      fields.reject_unknown();
-      out.push_back(std::move(toleration));
-    }
-  }
-
-  // NetworkPolicy peers are passed through; each must be an object.
-  void peers(ObjectReader& reader, std::optional<json>& out) {
-    const json* value = reader.take("from");
-    if (!value) return;
-    FieldPath path = reader.path("from");
-    if (!value->is_array()) {
-      type_error(errors_, path, "a list", *value);
-      return;
-    }
-    for (std::size_t i = 0; i < value->size(); ++i)
-      is_object((*value)[i], path.index(i));
-    out = *value;
-  }
-
-  // Affinity is passed through to the pods; only its three top-level parts are known here.
-  void affinity(ObjectReader& reader, std::optional<json>& out) {
-    const json* value = reader.take("affinity");
-    if (!value) return;
-    FieldPath path = reader.path("affinity");
-    if (!is_object(*value, path)) return;
-    ObjectReader fields{*value, path, errors_};
-    for (std::string_view part : {"nodeAffinity", "podAffinity", "podAntiAffinity"}) {
-      if (const json* item = fields.take(part)) is_object(*item, path.key(part));
-    }
-    fields.reject_unknown();
-    out = *value;
   }
 
   // Reads the object field `name` of `fields` with `read_members`, then reports any member it
@@ -245,72 +247,17 @@ class Decoder {
   void spec(const json& value, const FieldPath& path, Post2LogSpec& out) {
     if (!is_object(value, path)) return;
     ObjectReader fields{value, path, errors_};
-    integer(fields, "port", out.port);
-    string(fields, "endpoint", out.endpoint);
-    boolean(fields, "logQueryParams", out.log_query_params);
-    integer(fields, "nodePort", out.node_port);
-    IngressSpec ingress_spec;
-    const bool has_ingress = nested(fields, "ingress", [&](ObjectReader& ingress) {
-      string_map(ingress, "annotations", ingress_spec.annotations);
-      string(ingress, "host", ingress_spec.host);
-      string(ingress, "className", ingress_spec.class_name);
-      string(ingress, "pathType", ingress_spec.path_type);
-    });
-    if (has_ingress) out.ingress = std::move(ingress_spec);
-    NetworkPolicySpec network_policy;
-    const bool has_network_policy = nested(
-        fields, "networkPolicy", [&](ObjectReader& policy) { peers(policy, network_policy.from); });
-    if (has_network_policy) out.network_policy = std::move(network_policy);
-    nested(fields, "monitoring", [&](ObjectReader& monitoring) {
-      PodMonitorSpec pod_monitor;
-      const bool has_pod_monitor = nested(monitoring, "podMonitor", [&](ObjectReader& monitor) {
-        string(monitor, "interval", pod_monitor.interval);
-        string_map(monitor, "labels", pod_monitor.labels);
-      });
-      if (has_pod_monitor) out.monitoring.pod_monitor = std::move(pod_monitor);
-    });
-    integer(fields, "workers", out.workers);
-    integer(fields, "replicas", out.replicas);
-    quantity(fields, "storage", out.storage);
-    string(fields, "storageClassName", out.storage_class_name);
-    nested(fields, "rotation", [&](ObjectReader& rotation) {
-      integer(rotation, "maxBytes", out.rotation.max_bytes);
-      integer(rotation, "backups", out.rotation.backups);
-    });
-    string(fields, "logLevel", out.log_level);
-    nested(fields, "fluentd", [&](ObjectReader& fluentd) {
-      boolean(fluentd, "enabled", out.fluentd.enabled);
-      quantity(fluentd, "storage", out.fluentd.storage);
-      string(fluentd, "outputConfig", out.fluentd.output_config);
-    });
-    nested(fields, "image", [&](ObjectReader& image) {
-      string(image, "receiver", out.image.receiver);
-      string(image, "fluentd", out.image.fluentd);
-      string(image, "pullPolicy", out.image.pull_policy);
-    });
-    nested(fields, "resources", [&](ObjectReader& resource_fields) {
-      resources(resource_fields, "receiver", out.resources.receiver);
-      resources(resource_fields, "fluentd", out.resources.fluentd);
-    });
-    string_map(fields, "nodeSelector", out.node_selector);
-    tolerations(fields, out.tolerations);
-    affinity(fields, out.affinity);
+    read_fields(fields, out);
     fields.reject_unknown();
   }
 
   void metadata(const json& value, const FieldPath& path, ObjectMeta& out) {
     if (!is_object(value, path)) return;
     // Everything else in metadata (labels, resourceVersion, managedFields, ...) belongs to
-    // the API server and is not this model's business.
-    auto read = [&](std::string_view name, auto& target) {
-      auto found = value.find(std::string{name});
-      if (found == value.end() || found->is_null()) return false;
-      if (auto text = read_string(*found, path.key(name))) target = *text;
-      return true;
-    };
-    if (!read("name", out.name)) errors_.push_back({path.key("name").str(), {}, "is required"});
-    read("namespace", out.namespace_name);
-    read("uid", out.uid);
+    // the API server and is not this model's business: no unknown fields here.
+    ObjectReader fields{value, path, errors_};
+    if (!fields.has("name")) errors_.push_back({path.key("name").str(), {}, "is required"});
+    read_fields(fields, out);
   }
 
   void resource(const json& value, Post2Log& out) {

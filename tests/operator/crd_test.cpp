@@ -4,6 +4,7 @@
 #include <gtest/gtest.h>
 
 #include "p2l/decode.hpp"
+#include "p2l/post2log_fields.hpp"
 #include "p2l/yaml_json.hpp"
 #include "test_support.hpp"
 

@@ -135,22 +135,7 @@ struct Post2Log {
   friend bool operator==(const Post2Log&, const Post2Log&) = default;
 };
 
-// Serialisation in the API's field names. Optional fields that are unset are left out.
-void to_json(nlohmann::json& out, const Rotation& value);
-void to_json(nlohmann::json& out, const FluentdSpec& value);
-void to_json(nlohmann::json& out, const IngressSpec& value);
-void to_json(nlohmann::json& out, const ImageSpec& value);
-void to_json(nlohmann::json& out, const ResourceRequirements& value);
-void to_json(nlohmann::json& out, const PodResources& value);
-void to_json(nlohmann::json& out, const Toleration& value);
-void to_json(nlohmann::json& out, const PodMonitorSpec& value);
-void to_json(nlohmann::json& out, const MonitoringSpec& value);
-void to_json(nlohmann::json& out, const Post2LogSpec& value);
-void to_json(nlohmann::json& out, const ObjectMeta& value);
-void to_json(nlohmann::json& out, const Post2Log& value);
-
-// Decodes and validates (see decode.hpp); throws std::invalid_argument listing every problem.
-// Prefer decode_post2log() where errors should stay values.
-void from_json(const nlohmann::json& in, Post2Log& out);
+// Serialisation: post2log_fields.hpp (to_json from the field tables); decoding with every
+// problem as a value: decode.hpp.
 
 }  // namespace p2l

@@ -6,6 +6,7 @@
 #include <nlohmann/json.hpp>
 
 #include "p2l/post2log.hpp"
+#include "p2l/post2log_fields.hpp"
 
 namespace p2l {
 
