@@ -182,14 +182,15 @@ pod=$(kubectl get pods -l "app.kubernetes.io/instance=${name}" \
   --field-selector=status.phase=Running -o jsonpath='{.items[0].metadata.name}')
 say ""
 say "\$ kubectl exec ${pod} -- tail -n 1 /data/logs/post2log-1.log"
-kubectl exec "${pod}" -- tail -n 1 /data/logs/post2log-1.log || fail "cannot read the log file in ${pod}"
+line=$(kubectl exec "${pod}" -- tail -n 1 /data/logs/post2log-1.log) || fail "cannot read the log file in ${pod}"
+say "${line}"
 
 # The Fluentd sidecar tails the file and prints each record (the sample's output is
 # @type stdout); it looks for new files every 5 s.
-shipped() { kubectl logs "${pod}" -c fluentd | grep -F ' post2log: {"p1":"v1","p2":"v2","event":"install"'; }
+shipped() { kubectl logs "${pod}" -c fluentd | grep -F " post2log: ${line}"; }
 wait_until 60 shipped || fail "the record did not come out of the Fluentd sidecar of ${pod} within 60 s"
 say ""
-say "\$ kubectl logs ${pod} -c fluentd | grep 'post2log: '"
+say "\$ kubectl logs ${pod} -c fluentd | grep 'post2log: ' | tail -n 1"
 shipped | tail -n 1
 
 # ---------------------------------------------------------------- how to go on

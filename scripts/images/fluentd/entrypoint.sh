@@ -7,8 +7,18 @@
 #   - for `fluentd`, without -c/--config: --config /fluentd/etc/${FLUENTD_CONF}
 #     (FLUENTD_CONF defaults to fluent.conf), and without -p/--plugin:
 #     --plugin /fluentd/plugins;
-#   - anything else runs as given (e.g. `ruby -e ...`).
+#   - anything else runs as given (e.g. `ruby -e ...`);
+#   - TMPDIR: see below.
 set -eu
+
+# Ruby (Dir.tmpdir: serverengine's socket, Fluentd's supervisor) refuses a temporary
+# directory that is world-writable without the sticky bit, which is what an emptyDir
+# mounted at /tmp is, and the root file system is read-only: use a private directory
+# inside it.
+if [ -z "${TMPDIR:-}" ] && [ -d /tmp ] && [ -w /tmp ] && [ ! -k /tmp ]; then
+  mkdir -p -m 0700 /tmp/fluentd
+  export TMPDIR=/tmp/fluentd
+fi
 
 if [ "${1#-}" != "$1" ]; then
   set -- fluentd "$@"
