@@ -336,7 +336,7 @@ shipped_ids_of() {
   for ((i = 0; i < $2; i++)); do
     p=$(pod_of "${ns}" "$1-${i}")
     [[ -n "${p}" ]] || { echo "no running pod of $1-${i}"; return 1; }
-    shipped "${ns}" "${p}" fluentd $3 | jq -r 'select(.id != null) | .id' || return 1
+    shipped "${ns}" "${p}" fluentd ${3:+"$3"} | jq -r 'select(.id != null) | .id' || return 1
   done
 }
 fluentd_exactly_once() {
@@ -605,8 +605,9 @@ forwarded() {
 }
 check "every record reaches the aggregator, exactly once (kubectl logs deploy/aggregator)" eventually 90 forwarded
 not_on_stdout() {
-  local n
-  n=$(shipped_ids_of "${shards}" 2 | grep -c '^fw-') || true
+  local ids n
+  ids=$(shipped_ids_of "${shards}" 2) || return 1
+  n=$(grep -c '^fw-' <<<"${ids}") || true
   echo "${n} printed by the shards' sidecars"
   [[ "${n}" == 0 ]]
 }
