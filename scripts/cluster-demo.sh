@@ -1,10 +1,11 @@
 #!/usr/bin/env bash
 # The operator on a real single-node Kubernetes cluster, from a fresh clone:
-# installs the packages, builds the Kubernetes binaries and the images, starts the
-# cluster of scripts/cluster/, installs the operator (kubectl apply -k scripts/cluster/operator/:
-# manifests/ plus --allow-node-port),
-# creates the Post2Log of manifests/samples/local-cluster.yaml, POSTs to its Service
-# with curl and shows the line the receiver pod logged. The cluster keeps running.
+# installs the packages, builds the Kubernetes binaries, CoreDNS and the images, starts
+# the cluster of scripts/cluster/, installs the operator (kubectl apply -k
+# scripts/cluster/operator/: manifests/ plus --allow-node-port and the Fluentd image
+# post2log-fluentd), creates the Post2Log of manifests/samples/local-cluster.yaml, POSTs
+# to its Service with curl, shows the line the receiver wrote and the record coming out
+# of the Fluentd sidecar (kubectl logs POD -c fluentd). The cluster keeps running.
 #
 # Usage:
 #   scripts/cluster-demo.sh          build what is missing, start (or reuse) the cluster, demo
@@ -13,8 +14,8 @@
 # Needs root (the cluster makes a bridge, mounts and cgroups) and a Go toolchain
 # (scripts/kube/setup.sh says which). Everything lives in P2L_DEMO_DIR (default
 # /var/tmp/post2log): the cluster in cluster/, the output of every step in logs/.
-# The Fluentd image cannot be built on a machine without RubyGems, so the sample
-# runs with fluentd.enabled: false (the receiver alone).
+# The Fluentd image is built from Debian's Ruby and the vendored Fluentd sources
+# (../shared/vendor next to the repository, or P2L_FLUENTD_SOURCE).
 set -euo pipefail
 
 root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
@@ -90,7 +91,7 @@ first_run=0
 for b in kube-apiserver kube-controller-manager kubectl kube-scheduler kubelet kube-proxy; do
   [[ -x "${kube_bin}/${b}" ]] || first_run=1
 done
-for i in receiver operator pause; do
+for i in receiver operator fluentd pause; do
   [[ -s "${archives}/post2log-${i}-0.1.0.tar" ]] || first_run=1
 done
 if ((first_run)); then
@@ -105,6 +106,8 @@ step "installing packages (apt; quick when present)" setup.log \
 step "building the Kubernetes binaries (cached)" kube-binaries.log \
   nice -n 10 "${root}/scripts/kube/build-binaries.sh" \
   kube-apiserver kube-controller-manager kubectl kube-scheduler kubelet kube-proxy
+step "building CoreDNS, the cluster's DNS (cached)" coredns.log \
+  "${root}/scripts/tools/build.sh" coredns
 step "building and exporting the images (cached layers)" images.log \
   "${root}/scripts/images/build.sh" --export "${archives}"
 
@@ -179,7 +182,16 @@ pod=$(kubectl get pods -l "app.kubernetes.io/instance=${name}" \
   --field-selector=status.phase=Running -o jsonpath='{.items[0].metadata.name}')
 say ""
 say "\$ kubectl exec ${pod} -- tail -n 1 /data/logs/post2log-1.log"
-kubectl exec "${pod}" -- tail -n 1 /data/logs/post2log-1.log || fail "cannot read the log file in ${pod}"
+line=$(kubectl exec "${pod}" -- tail -n 1 /data/logs/post2log-1.log) || fail "cannot read the log file in ${pod}"
+say "${line}"
+
+# The Fluentd sidecar tails the file and prints each record (the sample's output is
+# @type stdout); it looks for new files every 5 s.
+shipped() { kubectl logs "${pod}" -c fluentd | grep -F " post2log: ${line}"; }
+wait_until 60 shipped || fail "the record did not come out of the Fluentd sidecar of ${pod} within 60 s"
+say ""
+say "\$ kubectl logs ${pod} -c fluentd | grep 'post2log: ' | tail -n 1"
+shipped | tail -n 1
 
 # ---------------------------------------------------------------- how to go on
 cat <<EOF
@@ -190,8 +202,10 @@ The cluster keeps running (ready after $((SECONDS - started)) s). To use it:
   kubectl edit post2log ${name}          # e.g. replicas: 2, nodePort: 30080
   curl -X POST 'http://${svc_ip}:${svc_port}/postback?p1=v1'
   kubectl -n post2log-system logs deploy/post2log-operator
+  kubectl logs deploy/${name}-0 -c fluentd   # what Fluentd ships (outputConfig: stdout)
 NodePorts answer on the bridge address only: http://${P2L_NODE_IP}:NODEPORT/postback.
-Every Post2Log here needs fluentd.enabled: false (no Fluentd image on this machine).
+Fluentd sidecars run post2log-fluentd:0.1.0; outputs reach in-cluster Services by DNS
+name (<service>.<namespace>.svc.cluster.local, CoreDNS), nothing beyond the machine.
 Take it down (stops everything and removes ${base}):
   scripts/cluster-demo.sh --down
 EOF

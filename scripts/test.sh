@@ -11,10 +11,11 @@ scripts/setup.sh
 scripts/kube/setup.sh
 scripts/kube/build-binaries.sh
 # Pinned Go tools, cached like the Kubernetes binaries: the kstatus checker
-# (sigs.k8s.io/cli-utils) the status tests judge the status with, and Helm for
-# the chart tests.
+# (sigs.k8s.io/cli-utils) the status tests judge the status with, Helm for
+# the chart tests, and CoreDNS for the end-to-end tests' cluster.
 scripts/tools/build.sh kstatus
 scripts/tools/build.sh helm
+scripts/tools/build.sh coredns
 cmake -S . -B build -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo
 cmake --build build -j"$(nproc)"
 ctest --test-dir build --output-on-failure --timeout 900 "$@"

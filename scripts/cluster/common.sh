@@ -23,6 +23,8 @@ POD_RANGE_START=10.244.0.10
 # scripts/kube/control-plane.sh uses this service range; 10.96.0.1 is the API server.
 SERVICE_CIDR=10.96.0.0/24
 CLUSTER_DOMAIN=cluster.local
+# The Service kube-system/kube-dns (CoreDNS on NODE_IP:53), the kubelet's clusterDNS.
+CLUSTER_DNS_IP=10.96.0.10
 NFT_TABLE=post2log
 NODE_NAME="${P2L_NODE_NAME:-post2log-node}"
 MARKER=.post2log-cluster

@@ -226,6 +226,7 @@ stop_component pv-recycler 5
 stop_component kube-scheduler
 stop_component kubelet
 stop_component kube-proxy
+stop_component coredns
 remove_containers
 stop_component containerd
 kill_leftovers

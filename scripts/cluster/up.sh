@@ -8,12 +8,14 @@
 # Parts: the control plane of scripts/kube/control-plane.sh (etcd,
 # kube-apiserver, kube-controller-manager) plus kube-scheduler, kubelet and
 # kube-proxy (Kubernetes 1.34.4 from scripts/kube/build-binaries.sh), Debian's
-# containerd with runc, and the CNI bridge plugin.
+# containerd with runc, the CNI bridge plugin, and CoreDNS (scripts/tools/build.sh
+# coredns) for cluster.local behind the Service kube-system/kube-dns at 10.96.0.10.
 #
 # Network: a bridge p2l0 with 10.244.0.1/24 is the node's only network; pods
 # get 10.244.0.10 and up on it. The API server and the kubelet bind to
 # 10.244.0.1, everything else to 127.0.0.1. No IP forwarding, no masquerading:
 # pods reach each other on the bridge and the node's own address, nothing else.
+# CoreDNS answers on 10.244.0.1:53 for cluster.local only and forwards nothing.
 #
 # DIR after `up`:
 #   kubeconfig     admin kubeconfig (system:masters)
@@ -70,7 +72,7 @@ kubectl_() { "${bin}/kubectl" --kubeconfig "${dir}/kubeconfig" "$@"; }
 
 all_running() {
   local name
-  for name in containerd kubelet kube-proxy kube-scheduler pv-recycler; do
+  for name in containerd kubelet kube-proxy kube-scheduler coredns pv-recycler; do
     ours "$(pid_of "${name}")" || return 1
   done
   "${cluster_script_dir}/../kube/control-plane.sh" status "${dir}/control-plane" >/dev/null 2>&1 || return 1
@@ -109,6 +111,8 @@ find_binaries() {
   for b in kube-apiserver kube-controller-manager kubectl kube-scheduler kubelet kube-proxy; do
     [[ -x "${bin}/${b}" ]] || die "${bin}/${b} is missing (scripts/kube/build-binaries.sh ${b})"
   done
+  coredns=$("${repo_dir}/scripts/tools/build.sh" coredns | tail -n1)
+  [[ -x "${coredns}" ]] || die "CoreDNS is missing (scripts/tools/build.sh coredns)"
   for b in containerd ctr runc iptables nft ip jq openssl; do
     command -v "${b}" >/dev/null || die "${b} not found (run scripts/cluster/setup.sh)"
   done
@@ -241,9 +245,11 @@ extendedKeyUsage=serverAuth
 subjectAltName=IP:${NODE_IP},DNS:${NODE_NAME}"
   make_cert kube-proxy "/CN=system:kube-proxy" "${client}"
   make_cert kube-scheduler "/CN=system:kube-scheduler" "${client}"
+  make_cert coredns "/CN=post2log:coredns" "${client}"
   make_kubeconfig "${dir}/kubelet.kubeconfig" "system:node:${NODE_NAME}" kubelet
   make_kubeconfig "${dir}/kube-proxy.kubeconfig" system:kube-proxy kube-proxy
   make_kubeconfig "${dir}/kube-scheduler.kubeconfig" system:kube-scheduler kube-scheduler
+  make_kubeconfig "${dir}/coredns.kubeconfig" post2log:coredns coredns
 }
 
 # ---------------------------------------------------------------- components
@@ -325,7 +331,7 @@ ctr_() { ctr --address "${dir}/containerd/containerd.sock" -n k8s.io "$@"; }
 import_images() {
   if [[ ! -s "${image_archives}/post2log-pause-${image_version}.tar" ]]; then
     log "no pause image archive in ${image_archives}; building the images"
-    "${repo_dir}/scripts/images/build.sh" --export "${image_archives}" receiver operator pause
+    "${repo_dir}/scripts/images/build.sh" --export "${image_archives}" receiver operator fluentd pause
   fi
   local f
   for f in "${image_archives}"/*.tar; do
@@ -343,7 +349,9 @@ start_kubelet() {
   local k="${dir}/kubelet" healthz_port
   mkdir -p "${k}/pki" "${k}/volume-plugins" "${dir}/pod-logs"
   free_port healthz_port
-  # Pods get no name servers: nothing outside the machine can be resolved.
+  # The node's resolver configuration: no name servers, so nothing outside the machine
+  # can be resolved. Pods (dnsPolicy ClusterFirst) get clusterDNS, CoreDNS, which
+  # answers for cluster.local only.
   printf '# post2log e2e cluster: no name servers\noptions ndots:1\n' >"${k}/resolv.conf"
   cat >"${k}/config.yaml" <<EOF
 apiVersion: kubelet.config.k8s.io/v1beta1
@@ -368,6 +376,7 @@ cgroupDriver: cgroupfs
 failCgroupV1: false
 containerRuntimeEndpoint: unix://${dir}/containerd/containerd.sock
 clusterDomain: ${CLUSTER_DOMAIN}
+clusterDNS: [${CLUSTER_DNS_IP}]
 resolvConf: ${k}/resolv.conf
 podLogsDir: ${dir}/pod-logs
 volumePluginDir: ${k}/volume-plugins
@@ -448,6 +457,91 @@ start_scheduler() {
     --profiling=false \
     --v="${verbosity}"
   scheduler_healthz="https://127.0.0.1:${port}/healthz"
+}
+
+# CoreDNS for cluster.local, a host process on the node's bridge address like the
+# kubelet, reading Services and EndpointSlices as post2log:coredns (a certificate of
+# its own and a read-only ClusterRole). Pods reach it through the Service kube-dns at
+# CLUSTER_DNS_IP, which has no selector: its one endpoint is the node's address (the
+# same path as the kubernetes Service's: a DNAT to a local address). There is no
+# server block for other names, so they are refused: nothing leaves the machine.
+start_coredns() {
+  local c="${dir}/coredns" ready_port
+  mkdir -p "${c}"
+  free_port ready_port
+  kubectl_ apply -f - >/dev/null <<EOF
+apiVersion: rbac.authorization.k8s.io/v1
+kind: ClusterRole
+metadata:
+  name: post2log:coredns
+rules:
+  - apiGroups: [""]
+    resources: [endpoints, services, pods, namespaces]
+    verbs: [list, watch]
+  - apiGroups: [discovery.k8s.io]
+    resources: [endpointslices]
+    verbs: [list, watch]
+---
+apiVersion: rbac.authorization.k8s.io/v1
+kind: ClusterRoleBinding
+metadata:
+  name: post2log:coredns
+roleRef:
+  apiGroup: rbac.authorization.k8s.io
+  kind: ClusterRole
+  name: post2log:coredns
+subjects:
+  - apiGroup: rbac.authorization.k8s.io
+    kind: User
+    name: post2log:coredns
+---
+apiVersion: v1
+kind: Service
+metadata:
+  name: kube-dns
+  namespace: kube-system
+  labels:
+    k8s-app: kube-dns
+    kubernetes.io/name: CoreDNS
+spec:
+  clusterIP: ${CLUSTER_DNS_IP}
+  ports:
+    - { name: dns, port: 53, targetPort: 53, protocol: UDP }
+    - { name: dns-tcp, port: 53, targetPort: 53, protocol: TCP }
+---
+apiVersion: discovery.k8s.io/v1
+kind: EndpointSlice
+metadata:
+  name: kube-dns-node
+  namespace: kube-system
+  labels:
+    kubernetes.io/service-name: kube-dns
+    endpointslice.kubernetes.io/managed-by: cluster-up.post2log.io
+addressType: IPv4
+ports:
+  - { name: dns, port: 53, protocol: UDP }
+  - { name: dns-tcp, port: 53, protocol: TCP }
+endpoints:
+  - addresses: ["${NODE_IP}"]
+    conditions: { ready: true }
+    nodeName: ${NODE_NAME}
+EOF
+  cat >"${c}/Corefile" <<EOF
+# The local cluster's DNS (scripts/cluster/up.sh): ${CLUSTER_DOMAIN} only, on the
+# node's bridge address. No other zone and no forward plugin: other names are
+# refused, nothing leaves the machine.
+${CLUSTER_DOMAIN}:53 {
+    bind ${NODE_IP}
+    errors
+    kubernetes ${CLUSTER_DOMAIN} {
+        kubeconfig ${dir}/coredns.kubeconfig post2log-e2e
+    }
+    cache 30
+    ready 127.0.0.1:${ready_port}
+}
+EOF
+  start_component coredns "${coredns}" -conf "${c}/Corefile"
+  coredns_ready="http://127.0.0.1:${ready_port}/ready"
 }
 
 # The PV recycler: a PV whose claim was deleted (phase Released) gets its
@@ -579,7 +673,7 @@ write_env() {
 
 # ---------------------------------------------------------------- main
 
-bin="" apiserver_url="" kubelet_port="" kubelet_healthz="" kube_proxy_healthz="" scheduler_healthz=""
+bin="" coredns="" coredns_ready="" apiserver_url="" kubelet_port="" kubelet_healthz="" kube_proxy_healthz="" scheduler_healthz=""
 image_version=$(sed -n 's/^project(post2log VERSION \([0-9.]*\).*/\1/p' "${repo_dir}/CMakeLists.txt")
 
 if [[ -e "${dir}/${MARKER}" ]] && all_running; then
@@ -632,6 +726,8 @@ make_node_pki
 kubelet_port=10250
 if awk '{print $2}' /proc/net/tcp | grep -q ":$(printf '%04X' "${kubelet_port}")$"; then free_port kubelet_port; fi
 
+wait_for "the namespace kube-system" kube-apiserver kubectl_ get namespace kube-system
+start_coredns
 start_containerd
 import_images
 check_forwarding "containerd"
@@ -642,6 +738,7 @@ start_pv_recycler
 
 wait_for "kube-scheduler" kube-scheduler curl -sfk --max-time 3 "${scheduler_healthz}"
 wait_for "kube-proxy" kube-proxy curl -sf --max-time 3 "${kube_proxy_healthz}"
+wait_for "CoreDNS" coredns curl -sf --max-time 3 "${coredns_ready}"
 wait_for "the kubelet" kubelet curl -sf --max-time 3 "${kubelet_healthz}"
 wait_for "node ${NODE_NAME} to be Ready" kubelet node_ready
 log "node ${NODE_NAME} is Ready"

@@ -30,7 +30,10 @@ if [[ -n "$source_dir" ]]; then
   command -v ruby >/dev/null ||
     die "no ruby: run scripts/setup.sh (it installs Debian's Ruby and the gems Fluentd needs)"
   # serverengine's path first, so it wins over an older copy Debian may have installed.
-  exec ruby -I "$serverengine_dir/lib" -I "$fluentd_dir/lib" "$fluentd_dir/bin/fluentd" "$@"
+  # RUBYLIB rather than -I: the supervisor starts its worker as `ruby bin/fluentd ...`
+  # without the options it was started with, and the worker needs these paths too.
+  RUBYLIB="$serverengine_dir/lib:$fluentd_dir/lib${RUBYLIB:+:$RUBYLIB}" \
+    exec ruby "$fluentd_dir/bin/fluentd" "$@"
 fi
 
 if command -v fluentd >/dev/null; then

@@ -6,11 +6,14 @@
 #             slim images; cached as a tarball outside the work tree
 #   receiver  post2log-receiver:VERSION from Dockerfile.receiver
 #   operator  post2log-operator:VERSION from Dockerfile.operator
+#   fluentd   post2log-fluentd:VERSION from Dockerfile.fluentd: Debian's Ruby and the
+#             vendored Fluentd and serverengine sources (build context `vendor`:
+#             P2L_FLUENTD_SOURCE, default ../shared/vendor next to the repository)
 #   pause     post2log-pause:VERSION, the pod sandbox image of the test cluster
 #             (scripts/images/pause/)
 #
 # Usage:
-#   scripts/images/build.sh [OPTIONS] [IMAGE...]    (default: receiver operator pause)
+#   scripts/images/build.sh [OPTIONS] [IMAGE...]    (default: receiver operator fluentd pause)
 #
 # Options:
 #   --export DIR      also write each built image to DIR/NAME-VERSION.tar, for
@@ -24,6 +27,8 @@
 #                       P2L_CACHE_DIR/images/
 #   P2L_DEBIAN_MIRROR   Debian mirror for the base (default: from /etc/apt/sources.list(.d))
 #   P2L_DEBIAN_SECURITY Debian security mirror written into the base's APT sources
+#   P2L_FLUENTD_SOURCE  directory with fluentd-1.17.1/ and serverengine-2.3.2/ (default
+#                       ../shared/vendor next to the repository, as scripts/fluentd/run.sh)
 #
 # Images are built from the unchanged Dockerfiles with `buildah build
 # --pull=never --network=host`: the base resolves from local storage, and the
@@ -41,7 +46,7 @@ cache_root="${P2L_CACHE_DIR:-/var/cache/post2log}/images"
 log() { printf 'images: %s\n' "$*" >&2; }
 die() { printf 'images: error: %s\n' "$*" >&2; exit 1; }
 
-usage() { sed -n '2,32p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//'; }
+usage() { sed -n '2,/^set -euo/p' "${BASH_SOURCE[0]}" | sed '$d; s/^# \{0,1\}//'; }
 
 version=$(sed -n 's/^project(post2log VERSION \([0-9.]*\).*/\1/p' "${repo}/CMakeLists.txt")
 [[ -n "${version}" ]] || die "cannot read the project version from CMakeLists.txt"
@@ -55,11 +60,11 @@ while (($#)); do
     --rebuild-base) rebuild_base=1; shift ;;
     --no-cache) no_cache=1; shift ;;
     -h|--help) usage; exit 0 ;;
-    base|receiver|operator|pause) targets+=("$1"); shift ;;
+    base|receiver|operator|fluentd|pause) targets+=("$1"); shift ;;
     *) die "unknown argument $1 (try --help)" ;;
   esac
 done
-((${#targets[@]})) || targets=(receiver operator pause)
+((${#targets[@]})) || targets=(receiver operator fluentd pause)
 [[ "${format}" == docker || "${format}" == oci ]] || die "--format must be docker or oci"
 [[ "$(id -u)" -eq 0 ]] || die "run as root (debootstrap and rootful buildah)"
 
@@ -223,12 +228,13 @@ EOF
 
 build_args=(--pull=never --network=host --ulimit nofile=20000:20000 --ulimit nproc=32768:32768)
 
-# build_image NAME CONTAINERFILE CONTEXT
+# build_image NAME CONTAINERFILE CONTEXT [BUILDAH OPTION...]
 build_image() {
   local name=$1 file=$2 ctx=$3 started=${SECONDS} layers=(--layers)
+  shift 3
   ((no_cache)) && layers=(--no-cache)
   log "building ${name}:${version} from ${file#"${repo}/"}"
-  nice -n 10 buildah build "${build_args[@]}" "${layers[@]}" \
+  nice -n 10 buildah build "${build_args[@]}" "${layers[@]}" "$@" \
     -f "${file}" -t "localhost/${name}:${version}" "${ctx}" >"${cache_root}/build-${name}.log" 2>&1 \
     || { tail -n 40 "${cache_root}/build-${name}.log" >&2; die "building ${name} failed (log: ${cache_root}/build-${name}.log)"; }
   log "${name}:${version} built in $((SECONDS - started)) s"
@@ -242,6 +248,17 @@ build_pause() {
   strip "${ctx}/pause"
   build_image post2log-pause "${ctx}/Containerfile" "${ctx}"
   rm -rf "${ctx}"
+}
+
+# The Fluentd image takes the vendored sources from a second build context.
+build_fluentd() {
+  local vendor="${P2L_FLUENTD_SOURCE:-${repo}/../shared/vendor}" d
+  for d in fluentd-1.17.1/bin fluentd-1.17.1/lib serverengine-2.3.2/lib; do
+    [[ -d "${vendor}/${d}" ]] || die "no ${vendor}/${d}: the Fluentd image needs the sources of \
+fluentd-1.17.1/ and serverengine-2.3.2/ (set P2L_FLUENTD_SOURCE to their directory)"
+  done
+  vendor=$(cd "${vendor}" && pwd)
+  build_image post2log-fluentd "${repo}/Dockerfile.fluentd" "${repo}" --build-context "vendor=${vendor}"
 }
 
 # export_image NAME: DIR/NAME-VERSION.tar, named docker.io/library/NAME:VERSION
@@ -268,6 +285,7 @@ for t in "${targets[@]}"; do
     base) ;;
     receiver) build_image post2log-receiver "${repo}/Dockerfile.receiver" "${repo}"; built+=(post2log-receiver) ;;
     operator) build_image post2log-operator "${repo}/Dockerfile.operator" "${repo}"; built+=(post2log-operator) ;;
+    fluentd) build_fluentd; built+=(post2log-fluentd) ;;
     pause) build_pause; built+=(post2log-pause) ;;
   esac
 done
@@ -279,4 +297,4 @@ fi
 
 # Sizes as buildah reports them (uncompressed).
 buildah images --format '{{.Name}}:{{.Tag}} {{.Size}}' \
-  | grep -E "(debian:bookworm-slim|post2log-(receiver|operator|pause):${version}) " >&2 || true
+  | grep -E "(debian:bookworm-slim|post2log-(receiver|operator|fluentd|pause):${version}) " >&2 || true

@@ -5,8 +5,10 @@
 #   scripts/tools/build.sh kstatus   sigs.k8s.io/cli-utils's kstatus.Compute on
 #                                    objects read from stdin (tools/kstatus)
 #   scripts/tools/build.sh helm      Helm itself (tools/helm: helm.sh/helm/v3)
+#   scripts/tools/build.sh coredns   CoreDNS (tools/coredns: github.com/coredns/coredns),
+#                                    the local cluster's DNS (scripts/cluster/up.sh)
 #
-# A tool's go.mod pins it: a `tool` line names the command to build (helm);
+# A tool's go.mod pins it: a `tool` line names the command to build (helm, coredns);
 # without one, the module's own main package is built (kstatus). The binary goes to
 #
 #   ${P2L_CACHE_DIR:-/var/cache/post2log}/<tool>-<pinned version>-<source hash>/<tool>
@@ -24,7 +26,8 @@ tool=${1:-}
 case "${tool}" in
   kstatus) pinned_module=sigs.k8s.io/cli-utils ;;
   helm) pinned_module=helm.sh/helm/v3 ;;
-  *) die "usage: scripts/tools/build.sh kstatus|helm" ;;
+  coredns) pinned_module=github.com/coredns/coredns ;;
+  *) die "usage: scripts/tools/build.sh kstatus|helm|coredns" ;;
 esac
 module_dir=$(cd "${script_dir}/../../tools/${tool}" && pwd)
 
