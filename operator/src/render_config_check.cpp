@@ -10,9 +10,10 @@ using nlohmann::json;
 
 namespace {
 
-// Where the checked configuration is written inside the Job's container (its /tmp is an
-// emptyDir: the root file system is read-only).
-constexpr std::string_view kCheckedConfigPath = "/tmp/fluent.conf";
+// A private directory in the Job's /tmp (an emptyDir: the root file system is read-only).
+// Ruby refuses a world-writable temporary directory without the sticky bit, which an
+// emptyDir is, so Fluentd gets this one as TMPDIR; the checked configuration goes there too.
+constexpr std::string_view kCheckDir = "/tmp/check";
 // A check that has not finished by then has failed (an image that cannot be pulled shows as
 // the Job's deadline passing).
 constexpr int kCheckDeadlineSeconds = 300;
@@ -26,9 +27,14 @@ json render_fluentd_config_check_job(const Post2Log& resource, const RenderOptio
   const Post2LogSpec& spec = resource.spec;
   // The configuration goes in through the environment, so that the Job needs no ConfigMap of
   // its own and checks exactly the text the shards will get.
-  const std::string script = std::string{"printf '%s' \"$P2L_FLUENT_CONF\" > "} +
-                             std::string{kCheckedConfigPath} + " && exec fluentd --dry-run -c " +
-                             std::string{kCheckedConfigPath};
+  // With the plugin directory the images' entrypoints pass to Fluentd, when there is one.
+  const std::string dir{kCheckDir};
+  const std::string script =
+      "mkdir -p -m 0700 " + dir + " && export TMPDIR=" + dir +
+      " && printf '%s' \"$P2L_FLUENT_CONF\" > " + dir +
+      "/fluent.conf && plugins= && if [ -d /fluentd/plugins ]; then plugins='-p /fluentd/plugins'; "
+      "fi && exec fluentd --dry-run -c " +
+      dir + "/fluent.conf $plugins";
   json container{
       {"name", "fluentd-check"},
       {"image", spec.image.fluentd.value_or(options.fluentd_image)},

@@ -17,7 +17,10 @@
 #     was down are shipped once it is back;
 #   - outputConfig changed to `@type forward` to an aggregator Fluentd (a Deployment and
 #     a headless Service the test creates, reached by its DNS name through the
-#     cluster's CoreDNS): the shards roll and the records follow the new output;
+#     cluster's CoreDNS): the shards roll and the records follow the new output (each new
+#     configuration first passes the check Job: fluentd --dry-run in the Post2Log's image);
+#   - an outputConfig naming a plugin the image lacks: the check Job (fluentd --dry-run in
+#     the Post2Log's Fluentd image) refuses it, the shards keep their pods and configuration;
 #   - three shards rolled to a new pod template under a steady 20 POSTs/s: never
 #     fewer than 2 ready endpoints, at least 99% answered 200 without a retry, every
 #     acknowledged record on disk exactly once;
@@ -612,6 +615,41 @@ not_on_stdout() {
   [[ "${n}" == 0 ]]
 }
 check "none is printed by the shards' sidecars (the stdout output is gone)" not_on_stdout
+
+# ------------------------------------------------------------------ config check
+# The operator checks each new Fluentd configuration with `fluentd --dry-run` in a Job that
+# runs the Post2Log's own Fluentd image (here post2log-fluentd) before any shard gets it.
+progress "outputConfig naming a plugin the image does not have: refused by the check Job"
+pods_before_check="$(pod_of "${ns}" "${shards}-0") $(pod_of "${ns}" "${shards}-1")"
+fwd_status=$(kubectl -n "${ns}" get post2log "${shards}" -o jsonpath='{.status.fluentdConfigCheck.result}')
+check "the forward configuration was checked and passed (status.fluentdConfigCheck)" \
+  test "${fwd_status}" = Passed
+check "kubectl patch outputConfig: @type kafka2 (no such plugin in the image)" \
+  run check-patch.log kubectl -n "${ns}" patch post2log "${shards}" --type merge \
+    -p '{"spec":{"fluentd":{"outputConfig":"<match post2log>\n  @type kafka2\n  brokers kafka:9092\n</match>\n"}}}'
+rejected_by_fluentd() {
+  local reason message
+  reason=$(kubectl -n "${ns}" get post2log "${shards}" -o jsonpath='{.status.conditions[?(@.type=="ConfigValid")].reason}')
+  message=$(kubectl -n "${ns}" get post2log "${shards}" -o jsonpath='{.status.conditions[?(@.type=="ConfigValid")].message}')
+  echo "ConfigValid: ${reason}: ${message}"
+  [[ "${reason}" == FluentdConfigRejected && "${message}" == *"Unknown output plugin 'kafka2'"* ]]
+}
+check "ConfigValid=False FluentdConfigRejected, quoting Fluentd: Unknown output plugin 'kafka2'" \
+  eventually 180 rejected_by_fluentd
+kept_running() {
+  local now
+  now="$(pod_of "${ns}" "${shards}-0") $(pod_of "${ns}" "${shards}-1")"
+  [[ "${now}" == "${pods_before_check}" ]] || { echo "pods ${pods_before_check} -> ${now}"; return 1; }
+  [[ "$(ready_of "${ns}" "${shards}")" == 2/2 ]]
+}
+check "the shards keep their pods and the forward configuration (READY 2/2)" kept_running
+check "POSTs still reach the aggregator" post_retry "http://${shard_ip}:80/postback?id=after-check"
+check "kubectl patch outputConfig back to the forward configuration" \
+  run check-back.log kubectl -n "${ns}" patch post2log "${shards}" --type merge \
+    -p "$(jq -n --arg c "${forward_config}" '{spec: {fluentd: {outputConfig: $c}}}')"
+check "accepted at once (the shards run it): ConfigValid=True, READY 2/2, the same pods" \
+  wait_until 60 bash -c "[[ \"\$(kubectl -n ${ns} get post2log ${shards} -o jsonpath='{.status.conditions[?(@.type==\"ConfigValid\")].status}')\" == True ]]"
+check "still the same pods" kept_running
 
 # ------------------------------------------------------------------ rollout under load
 # Three shards take POSTs at a steady 20 requests/s while a pod-template change

@@ -412,7 +412,7 @@ TEST(RenderProperties, TheConfigCheckJobRunsTheShardsConfigurationInTheirFluentd
   const json& check = pod["containers"][0];
   EXPECT_EQ(check["image"], container(deployment, "fluentd")["image"]);
   EXPECT_EQ(check["securityContext"], container(deployment, "fluentd")["securityContext"]);
-  EXPECT_NE(check["command"].dump().find("fluentd --dry-run -c /tmp/fluent.conf"),
+  EXPECT_NE(check["command"].dump().find("fluentd --dry-run -c /tmp/check/fluent.conf"),
             std::string::npos);
   EXPECT_EQ(env(check, "P2L_FLUENT_CONF"), render_fluent_conf(resource.spec.fluentd));
   EXPECT_EQ(check["terminationMessagePolicy"], "FallbackToLogsOnError");
