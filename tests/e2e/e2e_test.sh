@@ -744,8 +744,6 @@ progress "the Helm chart: install, a Post2Log, upgrade, uninstall (namespace ${h
 check "the kustomize-installed operator scaled to 0" \
   run helm-scale-down.log bash -c "kubectl -n post2log-system scale deploy/post2log-operator --replicas=0 &&
     kubectl -n post2log-system wait --for=delete pod -l app.kubernetes.io/name=post2log-operator --timeout=90s"
-# Helm says on stderr that the chart's CRD is a link to crds/ (its one source).
-h() { "${helm}" "$@" 2> >(grep -v 'found symbolic link in path' >&2); }
 operator_deploy=${helm_release}-post2log-operator
 check "helm install ${helm_release} charts/post2log-operator (watchNamespaces {${helm_ns}}) --wait" \
   run helm-install.log h install "${helm_release}" "${root}/charts/post2log-operator" -n "${helm_ns}" \

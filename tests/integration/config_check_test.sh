@@ -39,12 +39,7 @@ cleanup() {
 trap cleanup EXIT
 on_failure() { log_tail "operator log" "$operator_log" 30; }
 k() { kubectl -n "$ns" "$@"; }
-condition_is() {  # condition_is TYPE STATUS [REASON]
-  local got
-  got=$(k get post2log checked -o jsonpath="{.status.conditions[?(@.type==\"$1\")].status} {.status.conditions[?(@.type==\"$1\")].reason}")
-  [ "${got% *}" = "$2" ] && { [ -z "${3:-}" ] || [ "${got#* }" = "$3" ]; } ||
-    { echo "$1 is '$got', expected $2 ${3:-}"; return 1; }
-}
+condition_is() { post2log_condition "$ns" checked "$@"; }  # condition_is TYPE STATUS [REASON]
 job_hash() { k get job checked-fcheck -o jsonpath='{.metadata.annotations.post2log\.io/fluentd-config-hash}' 2>/dev/null; }
 shard_hash() { k get deployment checked-0 -o jsonpath='{.spec.template.metadata.annotations.post2log\.io/fluentd-config-hash}' 2>/dev/null; }
 # end_check_pod PHASE [MESSAGE]: what a kubelet would write when the check's container exits.

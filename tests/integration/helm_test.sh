@@ -23,8 +23,7 @@ source "$here/../lib/checks.sh"
 plane=${1:?usage: helm_test.sh CONTROL_PLANE_DIR}
 use_control_plane "$plane"
 need_tools kubectl jq
-helm=$("$root/scripts/tools/build.sh" helm | tail -n1) && [ -x "$helm" ] ||
-  { echo "Helm could not be built (scripts/tools/build.sh helm)"; exit 1; }
+need_helm
 prometheus_crds=$("$root/scripts/tools/fetch-prometheus-crds.sh" | tail -n1) && [ -d "$prometheus_crds" ] ||
   { echo "the Prometheus operator's CRDs could not be fetched (scripts/tools/fetch-prometheus-crds.sh)"; exit 1; }
 chart=$root/charts/post2log-operator
@@ -39,8 +38,6 @@ cleanup() {
   rm -rf "$work"
 }
 trap cleanup EXIT
-# Helm warns on stderr that the chart's CRD is a link to crds/ (its one source).
-h() { "$helm" "$@" 2> >(grep -v 'found symbolic link in path' >&2); }
 
 check "helm lint --strict (default values)" h lint --strict "$chart"
 check "helm lint --strict (namespaced values)" h lint --strict "$chart" -f "$namespaced_values"

@@ -39,12 +39,7 @@ cleanup() {
 trap cleanup EXIT
 on_failure() { log_tail "operator log" "$operator_log" 30; }
 k() { kubectl -n "$ns" "$@"; }
-condition_is() {  # condition_is TYPE STATUS [REASON]
-  local got
-  got=$(k get post2log metrics -o jsonpath="{.status.conditions[?(@.type==\"$1\")].status} {.status.conditions[?(@.type==\"$1\")].reason}")
-  [ "${got% *}" = "$2" ] && { [ -z "${3:-}" ] || [ "${got#* }" = "$3" ]; } ||
-    { echo "Monitoring is '$got', expected $2 ${3:-}"; return 1; }
-}
+condition_is() { post2log_condition "$ns" metrics "$@"; }  # condition_is TYPE STATUS [REASON]
 
 # Start from a cluster without the PodMonitor CRD.
 kubectl delete crd podmonitors.monitoring.coreos.com --ignore-not-found --wait=true >/dev/null || exit 1

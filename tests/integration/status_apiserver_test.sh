@@ -52,12 +52,7 @@ kstatus_is() {
   result=$(k get post2log "$1" -o json | "$kstatus") || return 1
   [ "${result%%$'\t'*}" = "$2" ] || { echo "kstatus says '$result', expected $2"; return 1; }
 }
-condition_is() {  # condition_is NAME TYPE STATUS [REASON]
-  local got
-  got=$(k get post2log "$1" -o jsonpath="{.status.conditions[?(@.type==\"$2\")].status} {.status.conditions[?(@.type==\"$2\")].reason}")
-  [ "${got% *}" = "$3" ] && { [ -z "${4:-}" ] || [ "${got#* }" = "$4" ]; } ||
-    { echo "$1 $2 is '$got', expected $3 ${4:-}"; return 1; }
-}
+condition_is() { post2log_condition "$ns" "$@"; }  # condition_is NAME TYPE STATUS [REASON]
 generation_observed() {  # generation_observed NAME
   local g
   g=$(k get post2log "$1" -o jsonpath='{.metadata.generation} {.status.observedGeneration}')

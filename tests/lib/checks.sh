@@ -32,6 +32,13 @@
 #   use_control_plane DIR      takes on the environment of the control plane in DIR
 #                              (KUBECONFIG, PATH for kubectl); exits 1 when DIR
 #                              holds none.
+#   post2log_condition NS NAME TYPE STATUS [REASON]
+#                              the Post2Log NAME in NS has the condition TYPE with
+#                              STATUS (and REASON); else says what it has.
+#   need_helm                  sets `helm` to the pinned Helm (scripts/tools/build.sh
+#                              helm builds it once); exits 1 when it cannot.
+#   h ARGS...                  runs $helm without its warning that the chart's CRD is a
+#                              link to crds/ (the CRD's one source).
 #   stopped_cleanly            the operator's stop_status is 0 and its log,
 #                              $operator_log (the caller's), says "stopped".
 #
@@ -138,3 +145,20 @@ use_control_plane() {  # use_control_plane DIR
     { echo "no control plane in $1"; exit 1; }
   eval "${plane_env}"
 }
+
+post2log_condition() {  # post2log_condition NS NAME TYPE STATUS [REASON]
+  local got
+  got=$(kubectl -n "$1" get post2log "$2" \
+    -o jsonpath="{.status.conditions[?(@.type==\"$3\")].status} {.status.conditions[?(@.type==\"$3\")].reason}")
+  [[ "${got% *}" == "$4" ]] && { [[ -z "${5:-}" ]] || [[ "${got#* }" == "$5" ]]; } ||
+    { echo "$2 $3 is '${got}', expected $4 ${5:-}"; return 1; }
+}
+
+need_helm() {
+  local repo
+  repo=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
+  helm=$("${repo}/scripts/tools/build.sh" helm | tail -n1) && [[ -x "${helm}" ]] ||
+    { echo "Helm could not be built (scripts/tools/build.sh helm)"; exit 1; }
+}
+
+h() { "${helm}" "$@" 2> >(grep -v 'found symbolic link in path' >&2); }

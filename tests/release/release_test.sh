@@ -11,15 +11,13 @@ root=$(cd "$here/../.." && pwd)
 # shellcheck source-path=SCRIPTDIR
 source "$here/../lib/checks.sh"
 need_tools jq ruby
-helm=$("$root/scripts/tools/build.sh" helm | tail -n1) && [ -x "$helm" ] ||
-  { echo "Helm could not be built (scripts/tools/build.sh helm)"; exit 1; }
+need_helm
 kube_bin=$("$root/scripts/kube/build-binaries.sh" | tail -n1) && [ -x "$kube_bin/kubectl" ] ||
   { echo "kubectl could not be built (scripts/kube/build-binaries.sh)"; exit 1; }
 PATH=$kube_bin:$PATH
 version=$(sed -n 's/^project(post2log VERSION \([0-9.]*\).*/\1/p' "$root/CMakeLists.txt")
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
-h() { "$helm" "$@" 2> >(grep -v 'found symbolic link in path' >&2); }
 # The YAML documents of FILE as one JSON object each (Ruby's YAML library: no cluster here).
 as_json() {
   ruby -ryaml -rjson -e 'YAML.load_stream(File.read(ARGV[0])).compact.each { |d| puts JSON.generate(d) }' "$1"
