@@ -69,8 +69,10 @@ json render_fluentd_config_check_job(const Post2Log& resource, const RenderOptio
 
   json metadata = child_metadata(resource, fluentd_check_job_name(name), instance_labels(name));
   metadata["annotations"] = {{std::string{kAnnotationConfigHash}, fluentd_config_hash(resource)}};
-  json pod_labels = instance_labels(name);
-  pod_labels.erase(std::string{kLabelManagedBy});
+  // Not the instance's labels: the Service, the NetworkPolicy, the PodMonitor and the scale
+  // subresource's selector all select the instance's pods, and this one is no shard.
+  json pod_labels{{std::string{kLabelName}, "post2log-fluentd-check"},
+                  {"post2log.io/fluentd-check-of", name}};
   return json{
       {"apiVersion", "batch/v1"},
       {"kind", "Job"},

@@ -416,9 +416,16 @@ TEST(RenderProperties, TheConfigCheckJobRunsTheShardsConfigurationInTheirFluentd
             std::string::npos);
   EXPECT_EQ(env(check, "P2L_FLUENT_CONF"), render_fluent_conf(resource.spec.fluentd));
   EXPECT_EQ(check["terminationMessagePolicy"], "FallbackToLogsOnError");
-  // Its pod is no shard: the Service and the PodMonitor must not select it.
-  EXPECT_FALSE(job["spec"]["template"]["metadata"]["labels"].contains("post2log.io/serving"));
-  EXPECT_FALSE(job["spec"]["template"]["metadata"]["labels"].contains("post2log.io/shard"));
+  // Its pod is no shard: nothing that selects the instance's pods selects it.
+  resource.spec.network_policy = NetworkPolicySpec{};
+  resource.spec.monitoring.pod_monitor = PodMonitorSpec{};
+  const json& pod_labels = job["spec"]["template"]["metadata"]["labels"];
+  EXPECT_FALSE(selects(render_service(resource)["spec"]["selector"], pod_labels));
+  EXPECT_FALSE(
+      selects(render_network_policy(resource)["spec"]["podSelector"]["matchLabels"], pod_labels));
+  EXPECT_FALSE(
+      selects(render_pod_monitor(resource)["spec"]["selector"]["matchLabels"], pod_labels));
+  EXPECT_FALSE(selects(deployment["spec"]["selector"]["matchLabels"], pod_labels));
 }
 
 }  // namespace
