@@ -36,6 +36,13 @@ std::set<std::string> names_in(const std::vector<json>& objects) {
   return names;
 }
 
+std::set<std::string> names_in(const std::vector<ObjectPtr>& objects) {
+  std::set<std::string> names;
+  for (const auto& object : objects)
+    names.insert(object->at("metadata").at("name").get<std::string>());
+  return names;
+}
+
 std::set<std::string> names_on_server(Client& client, const std::string& collection) {
   std::vector<json> items;
   for (const auto& item : client.list(collection).items)
@@ -161,7 +168,8 @@ TEST_F(ApiServerFaults, WatchAndReflectorSurviveKillingTheApiServer) {
   std::lock_guard lock(seen_mutex);
   bool saw_delete = false;
   for (const auto& change : seen) {
-    if (change.type == ChangeType::deleted && change.object["metadata"]["name"] == "before-0") {
+    if (change.type == ChangeType::deleted &&
+        change.object->at("metadata").at("name") == "before-0") {
       saw_delete = true;
     }
   }

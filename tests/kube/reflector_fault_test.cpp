@@ -67,8 +67,8 @@ struct Recorder {
       static const char* names[] = {"added", "modified", "deleted"};
       std::lock_guard lock(mutex);
       changes.push_back(std::string(names[static_cast<int>(change.type)]) + " " +
-                        change.object["metadata"]["name"].get<std::string>() + "@" +
-                        change.object["metadata"]["resourceVersion"].get<std::string>());
+                        change.object->at("metadata").at("name").get<std::string>() + "@" +
+                        change.object->at("metadata").at("resourceVersion").get<std::string>());
     };
   }
   std::vector<std::string> snapshot() {
@@ -252,6 +252,54 @@ TEST(ReflectorFaults, StopsPromptlyWhileWatching) {
   const auto started = std::chrono::steady_clock::now();
   reflector.reset();
   EXPECT_LT(std::chrono::steady_clock::now() - started, 2s);
+}
+
+// The transform reaches every object the reflector stores or reports: listed, added,
+// modified and deleted alike, and the previous state of a modification too.
+TEST(ReflectorFaults, TheTransformSeesEveryObjectBeforeItIsStoredOrReported) {
+  const auto with_managed_fields = [](const std::string& name, const std::string& version) {
+    json object = cm(name, version);
+    object["metadata"]["managedFields"] = json::array({{{"manager", "kubectl"}}});
+    return object;
+  };
+  FaultServer server([&](ServerConnection& c, const std::string& request) {
+    if (!is_watch(request)) return send_json(c, list_of({with_managed_fields("a", "10")}, "10"));
+    c.send(chunked_head());
+    c.send_chunk(event_line("ADDED", with_managed_fields("b", "11")));
+    c.send_chunk(event_line("MODIFIED", with_managed_fields("a", "12")));
+    c.send_chunk(event_line("DELETED", with_managed_fields("b", "13")));
+    c.hang();
+  });
+  Client client = client_for(server);
+  std::mutex mutex;
+  std::vector<Change> seen;
+  Reflector reflector(
+      client, {.collection = "/api/v1/namespaces/ns/configmaps", .transform = strip_for_cache},
+      [&](const Change& change) {
+        std::lock_guard lock(mutex);
+        seen.push_back(change);
+      },
+      reflector_logger());
+  ASSERT_TRUE(wait_for([&] {
+    std::lock_guard lock(mutex);
+    return seen.size() == 4;
+  }));
+  std::lock_guard lock(mutex);
+  for (const Change& change : seen) {
+    EXPECT_FALSE(change.object->at("metadata").contains("managedFields")) << *change.object;
+    if (change.previous) {
+      EXPECT_FALSE(change.previous->at("metadata").contains("managedFields"));
+    }
+  }
+  ASSERT_EQ(seen[2].type, ChangeType::modified);
+  ASSERT_TRUE(seen[2].previous);
+  EXPECT_EQ(seen[2].previous->at("metadata").at("resourceVersion"), "10");
+  const ObjectPtr stored = reflector.store().get("ns/a");
+  ASSERT_TRUE(stored);
+  EXPECT_EQ(stored->at("metadata").at("resourceVersion"), "12");
+  EXPECT_FALSE(stored->at("metadata").contains("managedFields"));
+  // The change and the store share one object.
+  EXPECT_EQ(stored.get(), seen[2].object.get());
 }
 
 }  // namespace

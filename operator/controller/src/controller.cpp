@@ -26,7 +26,7 @@ void Controller::start() {
   started_ = true;
   // Whatever was enqueued before the caches were complete is enqueued again now.
   for (const auto& object : caches_.post2logs())
-    queue_.add(kube::object_key(object));
+    queue_.add(kube::object_key(*object));
   for (int i = 0; i < options_.concurrency; ++i)
     workers_.emplace_back([this] { work(); });
   resync_thread_ = std::jthread([this](std::stop_token stop) { resync(stop); });
@@ -82,7 +82,7 @@ void Controller::resync(std::stop_token stop) {
   while (sleep_unless_stopped(stop, options_.resync_period)) {
     const auto objects = caches_.post2logs();
     for (const auto& object : objects)
-      queue_.add(kube::object_key(object));
+      queue_.add(kube::object_key(*object));
     log_json(logger_, spdlog::level::debug, "resync", {{"post2logs", objects.size()}});
   }
 }

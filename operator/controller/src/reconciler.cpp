@@ -201,18 +201,20 @@ Reconciler::FluentdGate Reconciler::gate_fluentd_config(const json& object,
   int existing = 0;
   bool all_run_it = true;
   for (int shard = 0; shard < resource.spec.replicas; ++shard) {
-    const auto live = deployments.get(namespace_name + "/" + shard_name(name, shard));
+    const kube::ObjectPtr live = deployments.get(namespace_name + "/" + shard_name(name, shard));
     if (!live) continue;
     ++existing;
+    // The cached object is const and shared: look fields up without inserting them.
     const json annotations =
-        (*live)["spec"]["template"]["metadata"].value("annotations", json::object());
+        live->value("/spec/template/metadata/annotations"_json_pointer, json::object());
     if (annotations.value(std::string{kAnnotationConfigHash}, "") != hash) all_run_it = false;
   }
   const std::string job_name = fluentd_check_job_name(name);
-  const auto job = caches_.children("Job", namespace_name).get(namespace_name + "/" + job_name);
+  const kube::ObjectPtr job =
+      caches_.children("Job", namespace_name).get(namespace_name + "/" + job_name);
   const CheckStep step = decide_config_check({.hash = hash,
                                               .record = record,
-                                              .job = job ? &*job : nullptr,
+                                              .job = job.get(),
                                               .shards_run_it = existing > 0 && all_run_it});
   const std::string checking = "checking the new Fluentd configuration with fluentd --dry-run in " +
                                image + " (Job " + job_name + ") before any shard gets it";
@@ -303,10 +305,11 @@ std::vector<ShardState> Reconciler::shard_states(const std::string& namespace_na
   const kube::Store& deployments = caches_.children("Deployment", namespace_name);
   const std::vector<const json*> rendered =
       desired ? desired_shards(*desired, name, replicas) : std::vector<const json*>{};
+  static const json kNone;  // a shard without a Deployment
   std::vector<ShardState> shards;
   for (int shard = 0; shard < replicas; ++shard) {
-    const auto live = deployments.get(namespace_name + "/" + shard_name(name, shard));
-    ShardState state = ShardState::from_deployment(live.value_or(json(nullptr)));
+    const kube::ObjectPtr live = deployments.get(namespace_name + "/" + shard_name(name, shard));
+    ShardState state = ShardState::from_deployment(live ? *live : kNone);
     const json* wanted = rendered.empty() ? nullptr : rendered[static_cast<std::size_t>(shard)];
     state.current = live && wanted != nullptr && contains_subset(*live, *wanted);
     shards.push_back(std::move(state));
@@ -366,9 +369,13 @@ std::optional<std::string> Reconciler::apply_child(const json& child) {
       kube::object_path(type, metadata.value("namespace", ""), metadata.value("name", ""));
   // The caches hold only objects with the operator's labels: one of that name without them
   // (made by someone else) is looked up, so that it is never taken over.
-  std::optional<json> live =
+  kube::ObjectPtr live =
       caches_.children(kind, metadata.value("namespace", "")).get(child_key(child));
-  if (!live) live = client_.find(path);
+  if (!live) {
+    if (std::optional<json> found = client_.find(path)) {
+      live = std::make_shared<const json>(std::move(*found));
+    }
+  }
   if (live) {
     const json owners = metadata.value("ownerReferences", json::array());
     const std::string owner_uid = owners.empty() ? "" : owners[0].value("uid", "");
@@ -409,14 +416,14 @@ void Reconciler::remove_unwanted(const json& object, const std::vector<json>& de
   // shipped, so they stay until the Post2Log itself is deleted. The Service always exists.
   for (const std::string_view kind :
        {"Deployment", "Ingress", "NetworkPolicy", "PodMonitor", "ConfigMap"}) {
-    const std::vector<json> owned =
-        caches_.children(kind, namespace_name).select([&](const json& live) {
-          const json& live_metadata = live.at("metadata");
-          return controlled_by(live, uid) && !live_metadata.contains("deletionTimestamp") &&
-                 live_metadata.value("namespace", "") == namespace_name;
-        });
-    for (const json& live : owned) {
+    // The cache's owner index: this Post2Log's children, not every child of the kind.
+    for (const kube::ObjectPtr& owned : caches_.children(kind, namespace_name).controlled_by(uid)) {
+      const json& live = *owned;
       const json& live_metadata = live.at("metadata");
+      if (live_metadata.contains("deletionTimestamp") ||
+          live_metadata.value("namespace", "") != namespace_name) {
+        continue;
+      }
       if (wanted.contains(std::string{kind} + "/" + child_key(live))) continue;
       const std::string name = live_metadata.value("name", "");
       log_json(logger_, spdlog::level::info, "deleting child",

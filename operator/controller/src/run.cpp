@@ -5,6 +5,7 @@
 #include <stop_token>
 #include <thread>
 
+#include <malloc.h>
 #include <pthread.h>
 #include <unistd.h>
 
@@ -75,6 +76,13 @@ HttpReply serve(std::string_view path, const Caches& caches, const ControllerMet
 }  // namespace
 
 int run(const RunRequest& request) {
+  // glibc gives each thread that allocates its own arena, up to 8 per core, and memory freed
+  // in one is not reused by another: with the transport's thread pool, the reflectors and
+  // the workers all parsing JSON, the arenas kept a third more than the caches hold (103
+  // against 77 MiB after a restart with 500 Post2Logs). The threads mostly wait on the API
+  // server, and the per-thread caches in front of the arena take the small allocations, so
+  // one arena costs no measurable time. Before any thread starts.
+  mallopt(M_ARENA_MAX, 1);
   const BlockedStopSignals signals;  // before any thread starts, so every thread inherits it
   auto logger = make_json_logger("post2log-operator");
   const std::string identity = process_identity();

@@ -106,7 +106,7 @@ ListResult Client::list(std::string_view collection, const ListOptions& options)
     if (!continue_token.empty()) query.emplace_back("continue", continue_token);
     add_selectors(query, options.label_selector, options.field_selector);
     Request request{.method = "GET", .target = with_query(std::string(collection), query)};
-    const json page = parse_body(request, send_checked(request));
+    json page = parse_body(request, send_checked(request));
     ++result.pages;
     // The server leaves apiVersion and kind out of list items (they are the
     // list's, minus "List"); fill them in so a listed object looks exactly
@@ -115,8 +115,9 @@ ListResult Client::list(std::string_view collection, const ListOptions& options)
     std::string kind = page.value("kind", "");
     if (kind.ends_with("List")) kind.resize(kind.size() - 4);
     if (const auto items = page.find("items"); items != page.end() && items->is_array()) {
-      for (const auto& item : *items) {
-        json& stored = result.items.emplace_back(item);
+      for (auto& item : *items) {
+        json& stored = result.items.emplace_back(std::move(item));
+        if (options.transform) options.transform(stored);
         if (!stored.contains("apiVersion") && !api_version.empty()) {
           stored["apiVersion"] = api_version;
         }

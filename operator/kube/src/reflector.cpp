@@ -17,7 +17,11 @@ std::string resource_version_of(const nlohmann::json& object) {
 Reflector::Reflector(Client& client, ReflectorOptions options, Callback on_change,
                      spdlog::logger& logger)
     : client_(client),
-      options_(std::move(options)),
+      options_([&options] {
+        if (options.transform && !options.list.transform)
+          options.list.transform = options.transform;
+        return std::move(options);
+      }()),
       on_change_(std::move(on_change)),
       logger_(logger),
       thread_([this] { run(); }) {}
@@ -58,11 +62,10 @@ bool Reflector::sleep_for(std::chrono::milliseconds delay) {
   return !changed_.wait_for(lock, delay, [this] { return stopping_; });
 }
 
-void Reflector::notify(ChangeType type, const nlohmann::json& object,
-                       const nlohmann::json* previous) {
+void Reflector::notify(ChangeType type, ObjectPtr object, ObjectPtr previous) {
   if (!on_change_) return;
   try {
-    on_change_(Change{type, object, previous});
+    on_change_(Change{type, std::move(object), std::move(previous)});
   } catch (const std::exception& error) {
     // A failing callback must not stop the cache from following the server.
     logger_.error("reflector {}: change callback failed: {}", options_.collection, error.what());
@@ -142,19 +145,21 @@ bool Reflector::list_and_store() {
   }
   const bool was_unserved = !served_.exchange(true);
   if (was_unserved) logger_.info("reflector {}: the kind is served now", options_.collection);
-  std::map<std::string, nlohmann::json> fresh;
+  // The list applied the transform already (options_.list.transform).
+  std::map<std::string, ObjectPtr> fresh;
   for (auto& item : listed.items) {
     auto key = object_key(item);
-    fresh.emplace(std::move(key), std::move(item));
+    fresh.emplace(std::move(key), std::make_shared<const nlohmann::json>(std::move(item)));
   }
+  listed.items = nlohmann::json::array();
   const auto previous = store_.replace(fresh);
   // Report the difference, so a relist after an outage shows what was missed.
   for (const auto& [key, object] : fresh) {
     const auto old = previous.find(key);
     if (old == previous.end()) {
       notify(ChangeType::added, object);
-    } else if (resource_version_of(old->second) != resource_version_of(object)) {
-      notify(ChangeType::modified, object, &old->second);
+    } else if (resource_version_of(*old->second) != resource_version_of(*object)) {
+      notify(ChangeType::modified, object, old->second);
     }
   }
   for (const auto& [key, object] : previous) {
@@ -197,21 +202,27 @@ void Reflector::watch_once() {
   } forget{*this};
 
   while (auto event = watch->next()) {
+    const std::string version = resource_version_of(event->object);
     switch (event->type) {
       case WatchEventType::added:
       case WatchEventType::modified: {
-        const auto previous = store_.upsert(event->object);
+        if (options_.transform) options_.transform(event->object);
+        auto object = std::make_shared<const nlohmann::json>(std::move(event->object));
+        auto previous = store_.upsert(object);
         if (previous) {
-          notify(ChangeType::modified, event->object, &*previous);
+          notify(ChangeType::modified, std::move(object), std::move(previous));
         } else {
-          notify(ChangeType::added, event->object);
+          notify(ChangeType::added, std::move(object));
         }
         break;
       }
-      case WatchEventType::deleted:
-        store_.erase(event->object);
-        notify(ChangeType::deleted, event->object);
+      case WatchEventType::deleted: {
+        if (options_.transform) options_.transform(event->object);
+        auto object = std::make_shared<const nlohmann::json>(std::move(event->object));
+        store_.erase(*object);
+        notify(ChangeType::deleted, std::move(object));
         break;
+      }
       case WatchEventType::bookmark:
         break;
       case WatchEventType::expired: {
@@ -226,7 +237,6 @@ void Reflector::watch_once() {
         throw ApiError(event->object.value("code", 500), event->object.value("reason", ""),
                        event->object.value("message", ""), event->object.dump());
     }
-    const std::string version = resource_version_of(event->object);
     if (!version.empty()) {
       std::lock_guard lock(mutex_);
       resource_version_ = version;

@@ -23,7 +23,7 @@ std::string_view to_string(WatchEventType type) {
 }
 
 WatchEvent parse_watch_event(std::string_view line) {
-  const auto event = nlohmann::json::parse(line, nullptr, false);
+  auto event = nlohmann::json::parse(line, nullptr, false);
   if (!event.is_object() || !event.contains("type") || !event["type"].is_string() ||
       !event.contains("object") || !event["object"].is_object()) {
     constexpr std::size_t kExcerpt = 200;
@@ -32,7 +32,7 @@ WatchEvent parse_watch_event(std::string_view line) {
   }
   const std::string type = event["type"].get<std::string>();
   WatchEvent decoded;
-  decoded.object = event["object"];
+  decoded.object = std::move(event["object"]);
   if (type == "ADDED") {
     decoded.type = WatchEventType::added;
   } else if (type == "MODIFIED") {

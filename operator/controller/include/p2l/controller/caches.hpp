@@ -41,8 +41,9 @@ class Caches {
   [[nodiscard]] bool synced() const;
   [[nodiscard]] bool wait_synced(std::chrono::milliseconds timeout) const;
 
-  [[nodiscard]] std::optional<nlohmann::json> post2log(std::string_view key) const;
-  [[nodiscard]] std::vector<nlohmann::json> post2logs() const;
+  // Shared with the cache, not copied (nullptr: none).
+  [[nodiscard]] kube::ObjectPtr post2log(std::string_view key) const;
+  [[nodiscard]] std::vector<kube::ObjectPtr> post2logs() const;
   // The children of one kind ("Deployment", "Service", ...) in `namespace_name`; throws for
   // other kinds and for a namespace that is not watched.
   [[nodiscard]] const kube::Store& children(std::string_view kind,

@@ -1,6 +1,7 @@
 #pragma once
 
 #include <chrono>
+#include <functional>
 #include <memory>
 #include <optional>
 #include <string>
@@ -20,6 +21,9 @@ struct ListOptions {
   std::string label_selector;
   std::string field_selector;
   int limit = 500;  // page size; list() follows `continue` until the end
+  // Applied to each item as its page is read, so that a long list is never held whole
+  // (e.g. strip_for_cache).
+  std::function<void(nlohmann::json&)> transform;
 };
 
 struct ListResult {

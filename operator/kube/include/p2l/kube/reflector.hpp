@@ -21,15 +21,19 @@ enum class ChangeType { added, modified, deleted };
 
 struct Change {
   ChangeType type = ChangeType::added;
-  nlohmann::json object;  // for deleted: the last state seen
-  // For modified: the state before, when the cache had it; valid only during the callback.
-  const nlohmann::json* previous = nullptr;
+  ObjectPtr object;  // as the store holds it; for deleted: the last state seen
+  // For modified: the state before, when the cache had it (else nullptr).
+  ObjectPtr previous;
 };
 
 struct ReflectorOptions {
   std::string collection;  // e.g. collection_path(resources::config_maps(), "ns")
   ListOptions list;
   WatchOptions watch;
+  // Applied to every object before it is stored or reported (listed, watched or deleted), as
+  // controller-runtime's cache transform: e.g. strip_for_cache, so that the cache does not
+  // hold what no reader needs. Also given to the list, which applies it page by page.
+  std::function<void(nlohmann::json&)> transform;
   std::chrono::milliseconds initial_backoff{250};
   std::chrono::milliseconds max_backoff{std::chrono::seconds(30)};
   // The collection is of a kind the server may not serve (another project's CRD, not
@@ -80,8 +84,7 @@ class Reflector {
   bool list_and_store();
   void watch_once();
   bool sleep_for(std::chrono::milliseconds delay);  // false when stopping
-  void notify(ChangeType type, const nlohmann::json& object,
-              const nlohmann::json* previous = nullptr);
+  void notify(ChangeType type, ObjectPtr object, ObjectPtr previous = nullptr);
 
   Client& client_;
   ReflectorOptions options_;
