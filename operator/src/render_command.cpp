@@ -49,7 +49,8 @@ int run_render(const RenderRequest& request, std::istream& in, std::ostream& out
   }
   std::vector<nlohmann::json> children;
   for (const Post2Log& resource : manifest.resources) {
-    std::vector<nlohmann::json> rendered = render_children(resource, request.options);
+    std::vector<nlohmann::json> rendered =
+        child_objects(render_children(resource, request.options));
     spdlog::debug("{}: {} child objects for Post2Log {}", shown_name, rendered.size(),
                   resource.metadata.name);
     children.insert(children.end(), std::make_move_iterator(rendered.begin()),

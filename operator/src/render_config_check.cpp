@@ -1,3 +1,4 @@
+#include "p2l/child_kind.hpp"
 #include "p2l/fluentd_config.hpp"
 #include "p2l/names.hpp"
 #include "p2l/pod_layout.hpp"
@@ -75,7 +76,7 @@ json render_fluentd_config_check_job(const Post2Log& resource, const RenderOptio
                   {"post2log.io/fluentd-check-of", name}};
   return json{
       {"apiVersion", "batch/v1"},
-      {"kind", "Job"},
+      {"kind", kind_name(ChildKind::fluentd_check_job)},
       {"metadata", std::move(metadata)},
       {"spec",
        {{"backoffLimit", 0},

@@ -1,3 +1,4 @@
+#include "p2l/child_kind.hpp"
 #include "p2l/fluentd_config.hpp"
 #include "p2l/names.hpp"
 #include "p2l/pod_layout.hpp"
@@ -174,7 +175,7 @@ json render_shard_deployment(const Post2Log& resource, int shard, const RenderOp
 
   return json{
       {"apiVersion", "apps/v1"},
-      {"kind", "Deployment"},
+      {"kind", kind_name(ChildKind::deployment)},
       {"metadata", child_metadata(resource, shard_name(name, shard), shard_labels(name, shard))},
       {"spec",
        {{"replicas", 1},

@@ -1,3 +1,4 @@
+#include "p2l/child_kind.hpp"
 #include "p2l/names.hpp"
 #include "p2l/receiver_contract.hpp"
 #include "p2l/render.hpp"
@@ -23,7 +24,7 @@ json render_pod_monitor(const Post2Log& resource) {
   if (monitor.interval) endpoint["interval"] = *monitor.interval;
   return json{
       {"apiVersion", "monitoring.coreos.com/v1"},
-      {"kind", "PodMonitor"},
+      {"kind", kind_name(ChildKind::pod_monitor)},
       {"metadata", child_metadata(resource, name, std::move(labels))},
       {"spec",
        {{"selector", {{"matchLabels", std::move(selector)}}},

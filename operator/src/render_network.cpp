@@ -1,3 +1,4 @@
+#include "p2l/child_kind.hpp"
 #include "p2l/names.hpp"
 #include "p2l/pod_layout.hpp"
 #include "p2l/render.hpp"
@@ -15,7 +16,7 @@ json render_service(const Post2Log& resource) {
   selector.erase(std::string{kLabelManagedBy});
   selector[std::string{kLabelServing}] = "true";
   return json{{"apiVersion", "v1"},
-              {"kind", "Service"},
+              {"kind", kind_name(ChildKind::service)},
               {"metadata", child_metadata(resource, name, instance_labels(name))},
               {"spec",
                {{"type", resource.spec.node_port ? "NodePort" : "ClusterIP"},
@@ -38,7 +39,7 @@ json render_ingress(const Post2Log& resource) {
   json metadata = child_metadata(resource, name, instance_labels(name));
   if (!ingress.annotations.empty()) metadata["annotations"] = ingress.annotations;
   return json{{"apiVersion", "networking.k8s.io/v1"},
-              {"kind", "Ingress"},
+              {"kind", kind_name(ChildKind::ingress)},
               {"metadata", std::move(metadata)},
               {"spec", std::move(spec)}};
 }
@@ -53,7 +54,7 @@ json render_network_policy(const Post2Log& resource) {
   json rule{{"ports", json::array({{{"protocol", "TCP"}, {"port", kReceiverContainerPort}}})}};
   if (resource.spec.network_policy->from) rule["from"] = *resource.spec.network_policy->from;
   return json{{"apiVersion", "networking.k8s.io/v1"},
-              {"kind", "NetworkPolicy"},
+              {"kind", kind_name(ChildKind::network_policy)},
               {"metadata", child_metadata(resource, name, instance_labels(name))},
               {"spec",
                {{"podSelector", {{"matchLabels", std::move(selector)}}},

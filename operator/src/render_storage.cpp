@@ -1,3 +1,4 @@
+#include "p2l/child_kind.hpp"
 #include "p2l/names.hpp"
 #include "p2l/render.hpp"
 
@@ -14,7 +15,7 @@ json claim(const Post2Log& resource, int shard, const std::string& claim_name,
     spec["storageClassName"] = *resource.spec.storage_class_name;
   }
   return json{{"apiVersion", "v1"},
-              {"kind", "PersistentVolumeClaim"},
+              {"kind", kind_name(ChildKind::persistent_volume_claim)},
               {"metadata",
                child_metadata(resource, claim_name, shard_labels(resource.metadata.name, shard))},
               {"spec", std::move(spec)}};

@@ -46,7 +46,7 @@ TEST(Golden, EverySampleRendersAsRecorded) {
     ASSERT_TRUE(manifest.errors.empty()) << describe(manifest.errors.front());
     std::vector<nlohmann::json> children;
     for (const Post2Log& resource : manifest.resources) {
-      auto rendered = render_children(resource, golden_options());
+      auto rendered = child_objects(render_children(resource, golden_options()));
       children.insert(children.end(), rendered.begin(), rendered.end());
     }
     const std::string yaml = to_yaml_documents(children);

@@ -42,16 +42,35 @@ std::string env(const json& container_value, std::string_view name) {
   return "<unset>";
 }
 
+std::vector<json> render_objects(const Post2Log& resource) {
+  return child_objects(render_children(resource));
+}
+
 bool selects(const json& selector, const json& labels) {
   return std::all_of(selector.items().begin(), selector.items().end(), [&](const auto& item) {
     return labels.contains(item.key()) && labels[item.key()] == item.value();
   });
 }
 
+TEST(RenderProperties, EachChildsKindValueIsTheKindItsObjectCarries) {
+  Post2Log resource = resource_with(
+      "  replicas: 2\n  ingress: {}\n  networkPolicy: {}\n  monitoring:\n    podMonitor: {}\n");
+  std::set<ChildKind> kinds;
+  for (const Child& child : render_children(resource)) {
+    EXPECT_EQ(child.object.at("kind"), kind_name(child.kind)) << child.name();
+    kinds.insert(child.kind);
+  }
+  // Every kind but the check Job, which is rendered on its own.
+  EXPECT_EQ(kinds.size(), kAllChildKinds.size() - 1);
+  EXPECT_FALSE(kinds.contains(ChildKind::fluentd_check_job));
+  EXPECT_EQ(render_fluentd_config_check_job(resource, {}).at("kind"),
+            kind_name(ChildKind::fluentd_check_job));
+}
+
 TEST(RenderProperties, NamesAndLabelValuesAreValidEvenAtTheLongestNameAndMostShards) {
   const std::string longest(kMaxNameLength, 'p');
   Post2Log resource = resource_with("  replicas: 100\n  ingress: {}\n", longest);
-  std::vector<json> children = render_children(resource);
+  std::vector<json> children = render_objects(resource);
   std::set<std::string> seen;
   for (const json& child : children) {
     const std::string name = child["metadata"]["name"];
@@ -69,7 +88,7 @@ TEST(RenderProperties, NamesAndLabelValuesAreValidEvenAtTheLongestNameAndMostSha
 
 TEST(RenderProperties, EveryChildIsLabelledOwnedAndInTheNamespace) {
   Post2Log resource = resource_with("  replicas: 3\n  ingress: {host: a.example.com}\n");
-  for (const json& child : render_children(resource)) {
+  for (const json& child : render_objects(resource)) {
     SCOPED_TRACE(child["kind"].get<std::string>() + "/" +
                  child["metadata"]["name"].get<std::string>());
     const json& metadata = child["metadata"];
@@ -90,7 +109,7 @@ TEST(RenderProperties, EveryChildIsLabelledOwnedAndInTheNamespace) {
 
 TEST(RenderProperties, WithoutUidThereIsNoOwnerReferenceAndNoNamespace) {
   Post2Log resource = parse_valid(manifest(""));
-  for (const json& child : render_children(resource)) {
+  for (const json& child : render_objects(resource)) {
     EXPECT_FALSE(child["metadata"].contains("ownerReferences"));
     EXPECT_FALSE(child["metadata"].contains("namespace"));
   }
@@ -98,7 +117,7 @@ TEST(RenderProperties, WithoutUidThereIsNoOwnerReferenceAndNoNamespace) {
 
 TEST(RenderProperties, ShardObjectsCarryTheirShardLabel) {
   Post2Log resource = resource_with("  replicas: 4\n");
-  std::vector<json> children = render_children(resource);
+  std::vector<json> children = render_objects(resource);
   for (const std::string kind : {"Deployment", "PersistentVolumeClaim"}) {
     for (const json& child : of_kind(children, kind)) {
       const std::string name = child["metadata"]["name"];
@@ -113,7 +132,7 @@ class ReplicaCount : public ::testing::TestWithParam<int> {};
 TEST_P(ReplicaCount, GivesOneDeploymentAndTwoClaimsPerShard) {
   const int replicas = GetParam();
   Post2Log resource = resource_with("  replicas: " + std::to_string(replicas) + "\n");
-  std::vector<json> children = render_children(resource);
+  std::vector<json> children = render_objects(resource);
   auto deployments = of_kind(children, "Deployment");
   auto claims = of_kind(children, "PersistentVolumeClaim");
   ASSERT_EQ(deployments.size(), static_cast<std::size_t>(replicas));
@@ -147,8 +166,8 @@ TEST(RenderProperties, ChangingOnlyTheOutputConfigChangesOnlyTheConfigMapAndTheH
   Post2Log before = resource_with("  replicas: 2\n  ingress: {}\n");
   Post2Log after = before;
   after.spec.fluentd.output_config = "<match post2log>\n  @type null\n</match>";
-  std::vector<json> old_children = render_children(before);
-  std::vector<json> new_children = render_children(after);
+  std::vector<json> old_children = render_objects(before);
+  std::vector<json> new_children = render_objects(after);
   ASSERT_EQ(old_children.size(), new_children.size());
   const std::string hash_key{kAnnotationConfigHash};
   for (std::size_t i = 0; i < old_children.size(); ++i) {
@@ -171,12 +190,12 @@ TEST(RenderProperties, ChangingOnlyTheOutputConfigChangesOnlyTheConfigMapAndTheH
 
 TEST(RenderProperties, IsPure) {
   Post2Log resource = resource_with("  replicas: 3\n  ingress: {}\n  nodePort: 30001\n");
-  EXPECT_EQ(render_children(resource), render_children(resource));
+  EXPECT_EQ(render_objects(resource), render_objects(resource));
 }
 
 TEST(RenderProperties, ServiceSelectsServingPodsOfEveryShardAndNothingElse) {
   Post2Log resource = resource_with("  replicas: 3\n");
-  std::vector<json> children = render_children(resource);
+  std::vector<json> children = render_objects(resource);
   const json service = of_kind(children, "Service").at(0);
   const json& selector = service["spec"]["selector"];
   EXPECT_EQ(selector["post2log.io/serving"], "true");
@@ -201,7 +220,7 @@ TEST(RenderProperties, ServiceSelectsServingPodsOfEveryShardAndNothingElse) {
   }
   // Another Post2Log's pods are not selected.
   Post2Log other = resource_with("", "other");
-  const json other_pod = of_kind(render_children(other), "Deployment").at(0)["spec"]["template"];
+  const json other_pod = of_kind(render_objects(other), "Deployment").at(0)["spec"]["template"];
   EXPECT_FALSE(selects(selector, other_pod["metadata"]["labels"]));
   const json& port = service["spec"]["ports"][0];
   EXPECT_EQ(port["port"], 80);
@@ -322,7 +341,7 @@ TEST(RenderProperties, FluentdSidecarReadsTheLogsAndKeepsItsStateOnItsOwnVolume)
 
 TEST(RenderProperties, FluentdDisabledLeavesOnlyTheReceiverAndItsDataVolume) {
   Post2Log resource = resource_with("  replicas: 2\n  fluentd: {enabled: false}\n");
-  std::vector<json> children = render_children(resource);
+  std::vector<json> children = render_objects(resource);
   EXPECT_TRUE(of_kind(children, "ConfigMap").empty());
   auto claims = of_kind(children, "PersistentVolumeClaim");
   ASSERT_EQ(claims.size(), 2u);
@@ -395,7 +414,7 @@ TEST(RenderProperties, TheConfigCheckJobRunsTheShardsConfigurationInTheirFluentd
       "    disk: ssd\n",
       longest);
   const json job = render_fluentd_config_check_job(resource, RenderOptions{});
-  const json deployment = of_kind(render_children(resource), "Deployment").at(0);
+  const json deployment = of_kind(render_objects(resource), "Deployment").at(0);
   // The Job's name is also its pod's job-name label.
   const std::string name = job["metadata"]["name"];
   EXPECT_LE(name.size(), 63u) << name;

@@ -2,8 +2,8 @@
 
 #include <stdexcept>
 
-#include "p2l/controller/child_kinds.hpp"
 #include "p2l/controller/ownership.hpp"
+#include "p2l/controller/resource_types.hpp"
 #include "p2l/names.hpp"
 
 namespace p2l::controller {
@@ -51,13 +51,15 @@ Caches::Caches(kube::Client& client, const std::vector<std::string>& namespaces,
           enqueue(kube::object_key(*change.object));
         },
         logger);
-    for (const ChildKind& kind : child_kinds()) {
-      kube::ReflectorOptions options{.collection = kube::collection_path(kind.type, namespace_name),
-                                     .list = {.limit = kListPageSize},
-                                     .transform = kube::strip_for_cache};
+    for (const ChildKind kind : kAllChildKinds) {
+      const ChildResource& resource = child_resource(kind);
+      kube::ReflectorOptions options{
+          .collection = kube::collection_path(resource.type, namespace_name),
+          .list = {.limit = kListPageSize},
+          .transform = kube::strip_for_cache};
       options.list.label_selector = selector;
       options.watch.label_selector = selector;
-      if (kind.may_be_unserved) {
+      if (resource.may_be_unserved) {
         options.may_be_unserved = true;
         // Post2Logs that asked for this kind while it was not served get it now.
         options.on_served = [&scope, enqueue] {
@@ -65,13 +67,12 @@ Caches::Caches(kube::Client& client, const std::vector<std::string>& namespaces,
             enqueue(kube::object_key(*post2log));
         };
       }
-      scope.children.emplace(std::string{kind.kind}, std::make_unique<kube::Reflector>(
-                                                         client, std::move(options),
-                                                         [enqueue](const kube::Change& change) {
-                                                           if (auto key = owner_key(*change.object))
-                                                             enqueue(*key);
-                                                         },
-                                                         logger));
+      scope.children.emplace(kind, std::make_unique<kube::Reflector>(
+                                       client, std::move(options),
+                                       [enqueue](const kube::Change& change) {
+                                         if (auto key = owner_key(*change.object)) enqueue(*key);
+                                       },
+                                       logger));
     }
   }
 }
@@ -133,22 +134,18 @@ std::vector<kube::ObjectPtr> Caches::post2logs() const {
   return all;
 }
 
-const kube::Store& Caches::children(std::string_view kind, std::string_view namespace_name) const {
-  const Scope& found_scope = scope(namespace_name);
-  const auto found = found_scope.children.find(kind);
-  if (found == found_scope.children.end()) {
-    throw std::invalid_argument("no cache for kind " + std::string{kind});
-  }
-  return found->second->store();
+const kube::Reflector& Caches::child_reflector(ChildKind kind,
+                                               std::string_view namespace_name) const {
+  // Every scope has a reflector of every kind.
+  return *scope(namespace_name).children.at(kind);
 }
 
-bool Caches::served(std::string_view kind, std::string_view namespace_name) const {
-  const Scope& found_scope = scope(namespace_name);
-  const auto found = found_scope.children.find(kind);
-  if (found == found_scope.children.end()) {
-    throw std::invalid_argument("no cache for kind " + std::string{kind});
-  }
-  return found->second->served();
+const kube::Store& Caches::children(ChildKind kind, std::string_view namespace_name) const {
+  return child_reflector(kind, namespace_name).store();
+}
+
+bool Caches::served(ChildKind kind, std::string_view namespace_name) const {
+  return child_reflector(kind, namespace_name).served();
 }
 
 void Caches::stop() {

@@ -6,11 +6,41 @@
 
 namespace p2l::controller {
 
-Controller::Controller(WorkQueue& queue, Reconciler& reconciler, const Caches& caches,
+bool process_next_key(WorkQueue& queue, const ReconcileFunction& reconcile,
+                      ControllerMetrics& metrics, spdlog::logger& logger) {
+  const std::optional<std::string> key = queue.get();
+  if (!key) return false;
+  const auto started = std::chrono::steady_clock::now();
+  ReconcileOutcome outcome;
+  try {
+    outcome = reconcile(*key);
+  } catch (const std::exception& error) {
+    outcome = {.result = ReconcileResult::error, .error = error.what()};
+  }
+  apply_queue_decision(queue, *key, decide_queue_step(outcome));
+  const std::chrono::duration<double> took = std::chrono::steady_clock::now() - started;
+  metrics.record_reconcile(outcome.result, took);
+  nlohmann::json fields{
+      {"key", *key}, {"result", to_string(outcome.result)}, {"seconds", took.count()}};
+  if (outcome.result == ReconcileResult::error) {
+    fields["error"] = outcome.error;
+    fields["retries"] = queue.failures(*key);
+  }
+  if (outcome.requeue_after) {
+    fields["requeueAfterSeconds"] = std::chrono::duration<double>(*outcome.requeue_after).count();
+  }
+  log_json(logger,
+           outcome.result == ReconcileResult::error ? spdlog::level::warn : spdlog::level::debug,
+           "reconciled", fields);
+  queue.done(*key);
+  return true;
+}
+
+Controller::Controller(WorkQueue& queue, ReconcileFunction reconcile, const Caches& caches,
                        ControllerMetrics& metrics, ControllerOptions options,
                        spdlog::logger& logger)
     : queue_(queue),
-      reconciler_(reconciler),
+      reconcile_(std::move(reconcile)),
       caches_(caches),
       metrics_(metrics),
       options_(std::move(options)),
@@ -48,33 +78,7 @@ void Controller::stop() {
 }
 
 void Controller::work() {
-  while (auto key = queue_.get()) {
-    const auto started = std::chrono::steady_clock::now();
-    ReconcileOutcome outcome;
-    try {
-      outcome = reconciler_.reconcile(*key);
-    } catch (const std::exception& error) {
-      outcome = {.result = ReconcileResult::error, .error = error.what()};
-    }
-    // As controller-runtime's reconcileHandler: an error retries with the key's backoff,
-    // anything else resets it and waits for the next change.
-    if (outcome.result == ReconcileResult::error) {
-      queue_.add_rate_limited(*key);
-    } else {
-      queue_.forget(*key);
-    }
-    const std::chrono::duration<double> took = std::chrono::steady_clock::now() - started;
-    metrics_.record_reconcile(outcome.result, took);
-    nlohmann::json fields{
-        {"key", *key}, {"result", to_string(outcome.result)}, {"seconds", took.count()}};
-    if (outcome.result == ReconcileResult::error) {
-      fields["error"] = outcome.error;
-      fields["retries"] = queue_.failures(*key);
-    }
-    log_json(logger_,
-             outcome.result == ReconcileResult::error ? spdlog::level::warn : spdlog::level::debug,
-             "reconciled", fields);
-    queue_.done(*key);
+  while (process_next_key(queue_, reconcile_, metrics_, logger_)) {
   }
 }
 

@@ -3,9 +3,10 @@
 #include <algorithm>
 #include <set>
 
-#include "p2l/controller/child_kinds.hpp"
+#include "p2l/controller/child_plan.hpp"
 #include "p2l/controller/json_log.hpp"
 #include "p2l/controller/ownership.hpp"
+#include "p2l/controller/resource_types.hpp"
 #include "p2l/controller/subset.hpp"
 #include "p2l/decode.hpp"
 #include "p2l/kube/errors.hpp"
@@ -16,30 +17,23 @@ namespace {
 
 using nlohmann::json;
 
-std::string child_key(const json& child) {
-  return kube::object_key(child);
-}
-
-kube::ResourceType type_of_kind(std::string_view kind) {
-  for (const ChildKind& child_kind : child_kinds()) {
-    if (child_kind.kind == kind) return child_kind.type;
-  }
-  throw std::invalid_argument("unexpected child kind " + std::string{kind});
-}
-
 // The rendered Deployment of each shard, by index (null where there is none).
-std::vector<const json*> desired_shards(const std::vector<json>& desired, const std::string& name,
+std::vector<const json*> desired_shards(const std::vector<Child>& desired, const std::string& name,
                                         int replicas) {
   std::vector<const json*> shards(static_cast<std::size_t>(std::max(replicas, 0)), nullptr);
-  for (int shard = 0; shard < replicas; ++shard) {
-    const std::string shard_key = shard_name(name, shard);
-    for (const json& child : desired) {
-      if (child.at("kind") == "Deployment" && child["metadata"].value("name", "") == shard_key) {
-        shards[static_cast<std::size_t>(shard)] = &child;
+  for (const Child& child : desired) {
+    if (child.kind != ChildKind::deployment) continue;
+    for (int shard = 0; shard < replicas; ++shard) {
+      if (child.name() == shard_name(name, shard)) {
+        shards[static_cast<std::size_t>(shard)] = &child.object;
       }
     }
   }
   return shards;
+}
+
+std::string key_of(std::string_view namespace_name, std::string_view name) {
+  return std::string{namespace_name} + "/" + std::string{name};
 }
 
 }  // namespace
@@ -101,28 +95,41 @@ ReconcileOutcome Reconciler::reconcile(const std::string& key) {
     }
     if (gate.state == FluentdGate::State::checking) checking = gate.message;
   }
-  const std::vector<json> desired = render_children(resource, options_.render);
+  const std::vector<Child> desired = render_children(resource, options_.render);
 
   // What the caches say of the shards now: what the plan starts from, and what the status
   // reports (a shard applied here shows as rolling once its Deployment's change is seen).
   const std::vector<ShardState> shards = shard_states(namespace_name, name, replicas, &desired);
-  const RolloutPlan plan = plan_rollout(shards);
+  const RolloutPlan rollout = plan_rollout(shards);
+  const bool pod_monitor_served = caches_.served(ChildKind::pod_monitor, namespace_name);
   std::optional<ReconcileFailure> failure;
-  try {
-    // While a new Fluentd configuration is being checked, nothing changes.
-    const std::vector<std::string> conflicts =
-        checking ? std::vector<std::string>{} : apply_children(desired, name, plan);
-    if (!checking) remove_unwanted(*object, desired);
-    if (!conflicts.empty()) {
-      std::string message;
-      for (const std::string& conflict : conflicts)
-        message += (message.empty() ? "" : "; ") + conflict;
-      failure = ReconcileFailure{.message = message, .reason = kReasonNameConflict};
+  // While a new Fluentd configuration is being checked, nothing changes.
+  if (!checking) {
+    try {
+      std::set<ChildKind> unserved;
+      if (!pod_monitor_served) unserved.insert(ChildKind::pod_monitor);
+      const LiveChildren live = observe(desired, namespace_name, unserved);
+      const std::string uid = resource.metadata.uid.value_or("");
+      const std::vector<ChildName> owned = owned_children(uid, namespace_name);
+      const std::vector<PlannedChild> plan = plan_children({.name = name,
+                                                            .owner_uid = uid,
+                                                            .desired = desired,
+                                                            .live = live.objects,
+                                                            .owned = owned,
+                                                            .rollout = rollout,
+                                                            .unserved = std::move(unserved)});
+      carry_out(plan, key, namespace_name);
+      if (const auto conflicts = conflict_messages(plan); !conflicts.empty()) {
+        std::string message;
+        for (const std::string& conflict : conflicts)
+          message += (message.empty() ? "" : "; ") + conflict;
+        failure = ReconcileFailure{.message = message, .reason = kReasonNameConflict};
+      }
+    } catch (const std::exception& error) {
+      failure = ReconcileFailure{.message = error.what(), .needs_user = refused_for_good(error)};
+      log_json(logger_, spdlog::level::err, "reconcile failed",
+               {{"key", key}, {"error", failure->message}});
     }
-  } catch (const std::exception& error) {
-    failure = ReconcileFailure{.message = error.what(), .needs_user = refused_for_good(error)};
-    log_json(logger_, spdlog::level::err, "reconcile failed",
-             {{"key", key}, {"error", failure->message}});
   }
 
   StatusInput input{
@@ -133,11 +140,10 @@ ReconcileOutcome Reconciler::reconcile(const std::string& key) {
       .url = service_url(name, namespace_name, resource.spec.port, resource.spec.endpoint),
       .selector = instance_selector(name),
       .failure = failure,
-      .rolling_shard = checking ? std::nullopt : plan.rolling,
+      .rolling_shard = checking ? std::nullopt : rollout.rolling,
       .pod_monitor = !resource.spec.monitoring.pod_monitor ? PodMonitorState::not_requested
-                     : caches_.served("PodMonitor", namespace_name)
-                         ? PodMonitorState::applied
-                         : PodMonitorState::kind_not_served,
+                     : pod_monitor_served                  ? PodMonitorState::applied
+                                                           : PodMonitorState::kind_not_served,
       .previous = object->value("status", json(nullptr)),
       .now = rfc3339_now()};
   input.checking_config = checking;
@@ -197,11 +203,11 @@ Reconciler::FluentdGate Reconciler::gate_fluentd_config(const json& object,
   const std::string image = resource.spec.image.fluentd.value_or(options_.render.fluentd_image);
 
   // Every shard that exists runs this configuration already (and one does).
-  const kube::Store& deployments = caches_.children("Deployment", namespace_name);
+  const kube::Store& deployments = caches_.children(ChildKind::deployment, namespace_name);
   int existing = 0;
   bool all_run_it = true;
   for (int shard = 0; shard < resource.spec.replicas; ++shard) {
-    const kube::ObjectPtr live = deployments.get(namespace_name + "/" + shard_name(name, shard));
+    const kube::ObjectPtr live = deployments.get(key_of(namespace_name, shard_name(name, shard)));
     if (!live) continue;
     ++existing;
     // The cached object is const and shared: look fields up without inserting them.
@@ -210,8 +216,8 @@ Reconciler::FluentdGate Reconciler::gate_fluentd_config(const json& object,
     if (annotations.value(std::string{kAnnotationConfigHash}, "") != hash) all_run_it = false;
   }
   const std::string job_name = fluentd_check_job_name(name);
-  const kube::ObjectPtr job =
-      caches_.children("Job", namespace_name).get(namespace_name + "/" + job_name);
+  const kube::ObjectPtr job = caches_.children(ChildKind::fluentd_check_job, namespace_name)
+                                  .get(key_of(namespace_name, job_name));
   const CheckStep step = decide_config_check({.hash = hash,
                                               .record = record,
                                               .job = job.get(),
@@ -240,7 +246,8 @@ Reconciler::FluentdGate Reconciler::gate_fluentd_config(const json& object,
       break;
   }
   // A Job of an earlier configuration goes first (a Job's pod template cannot change).
-  const std::string job_path = kube::object_path(jobs(), namespace_name, job_name);
+  const kube::ResourceType& jobs = child_resource(ChildKind::fluentd_check_job).type;
+  const std::string job_path = kube::object_path(jobs, namespace_name, job_name);
   if (job) {
     try {
       client_.remove(job_path);
@@ -251,7 +258,7 @@ Reconciler::FluentdGate Reconciler::gate_fluentd_config(const json& object,
   log_json(logger_, spdlog::level::info, "checking the Fluentd configuration",
            {{"key", namespace_name + "/" + name}, {"hash", hash}, {"job", job_name}});
   try {
-    client_.create(kube::collection_path(jobs(), namespace_name),
+    client_.create(kube::collection_path(jobs, namespace_name),
                    render_fluentd_config_check_job(resource, options_.render));
   } catch (const kube::ApiError& error) {
     if (error.http_status() != 409) throw;
@@ -301,14 +308,14 @@ std::string Reconciler::check_failure_message(const json& job) {
 
 std::vector<ShardState> Reconciler::shard_states(const std::string& namespace_name,
                                                  const std::string& name, int replicas,
-                                                 const std::vector<json>* desired) const {
-  const kube::Store& deployments = caches_.children("Deployment", namespace_name);
+                                                 const std::vector<Child>* desired) const {
+  const kube::Store& deployments = caches_.children(ChildKind::deployment, namespace_name);
   const std::vector<const json*> rendered =
       desired ? desired_shards(*desired, name, replicas) : std::vector<const json*>{};
   static const json kNone;  // a shard without a Deployment
   std::vector<ShardState> shards;
   for (int shard = 0; shard < replicas; ++shard) {
-    const kube::ObjectPtr live = deployments.get(namespace_name + "/" + shard_name(name, shard));
+    const kube::ObjectPtr live = deployments.get(key_of(namespace_name, shard_name(name, shard)));
     ShardState state = ShardState::from_deployment(live ? *live : kNone);
     const json* wanted = rendered.empty() ? nullptr : rendered[static_cast<std::size_t>(shard)];
     state.current = live && wanted != nullptr && contains_subset(*live, *wanted);
@@ -317,123 +324,97 @@ std::vector<ShardState> Reconciler::shard_states(const std::string& namespace_na
   return shards;
 }
 
-std::vector<std::string> Reconciler::apply_children(const std::vector<json>& desired,
-                                                    const std::string& name,
-                                                    const RolloutPlan& plan) {
-  const auto planned = [&](const std::vector<int>& shards, const std::string& child_name) {
-    return std::any_of(shards.begin(), shards.end(),
-                       [&](int shard) { return shard_name(name, shard) == child_name; });
-  };
-  // A shard whose volume claim belongs to someone else must not mount it.
-  const auto mounts_taken_claim = [](const json& deployment, const std::set<std::string>& taken) {
-    for (const json& volume : deployment["spec"]["template"]["spec"].value("volumes", json())) {
-      if (volume.contains("persistentVolumeClaim") &&
-          taken.contains(volume["persistentVolumeClaim"].value("claimName", ""))) {
-        return true;
+Reconciler::LiveChildren Reconciler::observe(const std::vector<Child>& desired,
+                                             const std::string& namespace_name,
+                                             const std::set<ChildKind>& unserved) {
+  LiveChildren live;
+  live.holders.reserve(desired.size());
+  for (const Child& child : desired) {
+    kube::ObjectPtr found;
+    if (!unserved.contains(child.kind)) {
+      found =
+          caches_.children(child.kind, namespace_name).get(key_of(namespace_name, child.name()));
+      // The caches hold only objects with the operator's labels: one of that name without them
+      // (made by someone else) is looked up, so that it is never taken over.
+      if (!found) {
+        if (std::optional<json> fetched = client_.find(
+                kube::object_path(child_resource(child.kind).type, namespace_name, child.name()))) {
+          found = std::make_shared<const json>(std::move(*fetched));
+        }
       }
     }
-    return false;
-  };
-  std::vector<std::string> conflicts;
-  std::set<std::string> taken_claims;
-  for (const json& child : desired) {
-    std::optional<std::string> conflict;
-    const std::string child_name = child["metadata"].value("name", "");
-    if (child.at("kind") != "Deployment") {
-      const auto& metadata = child.at("metadata");
-      // A PodMonitor where the cluster has no such CRD: the status says so (Monitoring).
-      if (!caches_.served(child.at("kind").get<std::string>(), metadata.value("namespace", "")))
-        continue;
-      conflict = apply_child(child);
-      if (conflict && child.at("kind") == "PersistentVolumeClaim") taken_claims.insert(child_name);
-    } else if (!planned(plan.apply, child_name) || mounts_taken_claim(child, taken_claims)) {
-      // A shard Deployment the plan does not take now, or one that would mount a claim of
-      // someone else's.
-    } else if (!planned(plan.apply_unready, child_name)) {
-      conflict = apply_child(child);
-    } else {
-      json marked = child;
-      marked["metadata"]["annotations"][std::string{kAnnotationUnreadyWhenUpdated}] = "true";
-      conflict = apply_child(marked);
-    }
-    if (conflict) conflicts.push_back(std::move(*conflict));
+    live.objects.push_back(found.get());
+    live.holders.push_back(std::move(found));
   }
-  return conflicts;
+  return live;
 }
 
-std::optional<std::string> Reconciler::apply_child(const json& child) {
-  const std::string kind = child.at("kind").get<std::string>();
-  const kube::ResourceType type = type_of_kind(kind);
-  const json& metadata = child.at("metadata");
-  const std::string path =
-      kube::object_path(type, metadata.value("namespace", ""), metadata.value("name", ""));
-  // The caches hold only objects with the operator's labels: one of that name without them
-  // (made by someone else) is looked up, so that it is never taken over.
-  kube::ObjectPtr live =
-      caches_.children(kind, metadata.value("namespace", "")).get(child_key(child));
-  if (!live) {
-    if (std::optional<json> found = client_.find(path)) {
-      live = std::make_shared<const json>(std::move(*found));
+std::vector<ChildName> Reconciler::owned_children(const std::string& uid,
+                                                  const std::string& namespace_name) const {
+  std::vector<ChildName> owned;
+  for (const ChildKind kind : kAllChildKinds) {
+    // The cache's owner index: this Post2Log's children, not every child of the kind.
+    for (const kube::ObjectPtr& child : caches_.children(kind, namespace_name).controlled_by(uid)) {
+      const json& metadata = child->at("metadata");
+      if (metadata.contains("deletionTimestamp") ||
+          metadata.value("namespace", "") != namespace_name) {
+        continue;
+      }
+      owned.push_back({kind, metadata.value("name", "")});
     }
   }
-  if (live) {
-    const json owners = metadata.value("ownerReferences", json::array());
-    const std::string owner_uid = owners.empty() ? "" : owners[0].value("uid", "");
-    if (!owner_uid.empty() && !controlled_by(*live, owner_uid)) {
-      return kind + " " + metadata.value("name", "") +
-             " exists and is not controlled by this Post2Log; it is left alone";
+  return owned;
+}
+
+void Reconciler::carry_out(const std::vector<PlannedChild>& plan, const std::string& key,
+                           const std::string& namespace_name) {
+  for (const PlannedChild& planned : plan) {
+    const kube::ResourceType& type = child_resource(planned.kind).type;
+    const std::string path = kube::object_path(type, namespace_name, planned.name);
+    const nlohmann::ordered_json fields{{"key", key},
+                                        {"kind", kind_name(planned.kind)},
+                                        {"name", planned.name},
+                                        {"reason", to_string(planned.reason)}};
+    switch (planned.action) {
+      case ChildAction::keep:
+        if (planned.reason != PlanReason::up_to_date) {
+          log_json(logger_, spdlog::level::debug, "leaving child alone", fields);
+        }
+        break;
+      case ChildAction::apply:
+        log_json(logger_, spdlog::level::info,
+                 planned.reason == PlanReason::absent ? "creating child" : "updating child",
+                 fields);
+        apply(type, path, planned.object);
+        break;
+      case ChildAction::remove:
+        log_json(logger_, spdlog::level::info, "deleting child", fields);
+        try {
+          client_.remove(path);
+        } catch (const kube::ApiError& error) {
+          if (!error.not_found()) throw;
+        }
+        break;
     }
-    if (contains_subset(*live, child)) return std::nullopt;
   }
-  log_json(logger_, spdlog::level::info, live ? "updating child" : "creating child",
-           {{"kind", kind}, {"key", child_key(child)}});
+}
+
+void Reconciler::apply(const kube::ResourceType& type, const std::string& path,
+                       const json& object) {
   json applied;
   try {
-    applied = client_.apply(type, child, options_.field_manager, true);
+    applied = client_.apply(type, object, options_.field_manager, true);
   } catch (const kube::ApiError& error) {
     if (!error.invalid()) throw;
   }
   // Server-side apply merges lists by key, so entries another writer added stay (a hand-edited
   // Service port becomes a second port, which the server may reject). A merge patch replaces
-  // lists whole and so restores them exactly. The object is this Post2Log's (checked above),
-  // so its ownerReferences are ours to write.
-  if (!contains_subset(applied, child)) {
+  // lists whole and so restores them exactly. The object is this Post2Log's (the plan checked
+  // its controller reference), so its ownerReferences are ours to write.
+  if (!contains_subset(applied, object)) {
     log_json(logger_, spdlog::level::info, "replacing lists another writer changed",
-             {{"kind", kind}, {"key", child_key(child)}});
-    client_.merge_patch(path, child);
-  }
-  return std::nullopt;
-}
-
-void Reconciler::remove_unwanted(const json& object, const std::vector<json>& desired) {
-  const json& metadata = object.at("metadata");
-  const std::string uid = metadata.value("uid", "");
-  const std::string namespace_name = metadata.value("namespace", "");
-  std::set<std::string> wanted;
-  for (const json& child : desired)
-    wanted.insert(child.at("kind").get<std::string>() + "/" + child_key(child));
-  // PersistentVolumeClaims are never removed here: a shard's volumes may hold lines not yet
-  // shipped, so they stay until the Post2Log itself is deleted. The Service always exists.
-  for (const std::string_view kind :
-       {"Deployment", "Ingress", "NetworkPolicy", "PodMonitor", "ConfigMap"}) {
-    // The cache's owner index: this Post2Log's children, not every child of the kind.
-    for (const kube::ObjectPtr& owned : caches_.children(kind, namespace_name).controlled_by(uid)) {
-      const json& live = *owned;
-      const json& live_metadata = live.at("metadata");
-      if (live_metadata.contains("deletionTimestamp") ||
-          live_metadata.value("namespace", "") != namespace_name) {
-        continue;
-      }
-      if (wanted.contains(std::string{kind} + "/" + child_key(live))) continue;
-      const std::string name = live_metadata.value("name", "");
-      log_json(logger_, spdlog::level::info, "deleting child",
-               {{"kind", kind}, {"key", child_key(live)}});
-      try {
-        client_.remove(kube::object_path(type_of_kind(kind), namespace_name, name));
-      } catch (const kube::ApiError& error) {
-        if (!error.not_found()) throw;
-      }
-    }
+             {{"path", path}});
+    client_.merge_patch(path, object);
   }
 }
 

@@ -124,8 +124,9 @@ int run(const RunRequest& request) {
                            .check_fluentd_config = request.check_fluentd_config},
                           *logger);
     Controller controller(
-        queue, reconciler, caches, metrics,
-        {.concurrency = request.concurrency, .resync_period = request.resync_period}, *logger);
+        queue, [&reconciler](const std::string& key) { return reconciler.reconcile(key); }, caches,
+        metrics, {.concurrency = request.concurrency, .resync_period = request.resync_period},
+        *logger);
     LeaderElector elector(client, {.namespace_name = election_namespace, .identity = identity},
                           *logger);
 

@@ -5,6 +5,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "p2l/child_kind.hpp"
 #include "p2l/post2log.hpp"
 #include "p2l/post2log_fields.hpp"
 
@@ -30,8 +31,10 @@ struct RenderOptions {
 // Every child object of a valid Post2Log, in the order they are best applied: the Fluentd
 // ConfigMap, the Service, the Ingress, the NetworkPolicy, the PodMonitor, then for each shard its
 // two PVCs and its Deployment. Pure: the same resource and options always give the same objects.
-[[nodiscard]] std::vector<nlohmann::json> render_children(const Post2Log& resource,
-                                                          const RenderOptions& options = {});
+[[nodiscard]] std::vector<Child> render_children(const Post2Log& resource,
+                                                 const RenderOptions& options = {});
+// The objects alone, in the same order.
+[[nodiscard]] std::vector<nlohmann::json> child_objects(std::vector<Child> children);
 
 // The parts, for callers that reconcile one kind at a time.
 [[nodiscard]] nlohmann::json render_fluentd_config_map(const Post2Log& resource);

@@ -12,6 +12,7 @@
 #include <spdlog/logger.h>
 #include <nlohmann/json.hpp>
 
+#include "p2l/child_kind.hpp"
 #include "p2l/kube/client.hpp"
 #include "p2l/kube/reflector.hpp"
 #include "p2l/kube/store.hpp"
@@ -44,13 +45,11 @@ class Caches {
   // Shared with the cache, not copied (nullptr: none).
   [[nodiscard]] kube::ObjectPtr post2log(std::string_view key) const;
   [[nodiscard]] std::vector<kube::ObjectPtr> post2logs() const;
-  // The children of one kind ("Deployment", "Service", ...) in `namespace_name`; throws for
-  // other kinds and for a namespace that is not watched.
-  [[nodiscard]] const kube::Store& children(std::string_view kind,
-                                            std::string_view namespace_name) const;
-  // Whether the server serves that kind of child (false only for a ChildKind that
+  // The children of one kind in `namespace_name`; throws for a namespace that is not watched.
+  [[nodiscard]] const kube::Store& children(ChildKind kind, std::string_view namespace_name) const;
+  // Whether the server serves that kind of child (false only for a kind that
   // may_be_unserved, whose CRD is not installed).
-  [[nodiscard]] bool served(std::string_view kind, std::string_view namespace_name) const;
+  [[nodiscard]] bool served(ChildKind kind, std::string_view namespace_name) const;
 
   void stop();
 
@@ -58,9 +57,11 @@ class Caches {
   // The reflectors of one namespace ("" for every namespace).
   struct Scope {
     std::unique_ptr<kube::Reflector> post2logs;
-    std::map<std::string, std::unique_ptr<kube::Reflector>, std::less<>> children;
+    std::map<ChildKind, std::unique_ptr<kube::Reflector>> children;
   };
   [[nodiscard]] const Scope& scope(std::string_view namespace_name) const;
+  [[nodiscard]] const kube::Reflector& child_reflector(ChildKind kind,
+                                                       std::string_view namespace_name) const;
   [[nodiscard]] std::vector<const kube::Reflector*> reflectors() const;
 
   std::map<std::string, Scope, std::less<>> scopes_;

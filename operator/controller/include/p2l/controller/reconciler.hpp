@@ -2,6 +2,7 @@
 
 #include <chrono>
 #include <optional>
+#include <set>
 #include <string>
 #include <vector>
 
@@ -9,7 +10,9 @@
 #include <nlohmann/json.hpp>
 
 #include "p2l/controller/caches.hpp"
+#include "p2l/controller/child_plan.hpp"
 #include "p2l/controller/metrics.hpp"
+#include "p2l/controller/reconcile_outcome.hpp"
 #include "p2l/controller/rollout.hpp"
 #include "p2l/controller/status.hpp"
 #include "p2l/controller/status_writer.hpp"
@@ -27,12 +30,6 @@ struct ReconcilerOptions {
   // Check each new Fluentd configuration with `fluentd --dry-run` in a Job before any shard
   // gets it (off: --skip-fluentd-config-check).
   bool check_fluentd_config = true;
-};
-
-// What one reconcile came to; the controller maps it to the queue.
-struct ReconcileOutcome {
-  ReconcileResult result = ReconcileResult::success;
-  std::string error;  // result == error: what failed
 };
 
 // Brings one Post2Log's children and status in line with its spec. Level-based: it reads the
@@ -65,18 +62,24 @@ class Reconciler {
   // Why the check Job failed: its container's termination message (Fluentd's last words), or
   // the Job's Failed condition.
   std::string check_failure_message(const nlohmann::json& job);
-  // Applies what differs; the shard Deployments only as `plan` says. Returns the name
-  // conflicts met (children left alone because another owner holds their name).
-  std::vector<std::string> apply_children(const std::vector<nlohmann::json>& desired,
-                                          const std::string& name, const RolloutPlan& plan);
-  // Applies `child` if its live copy lacks something, unless an object of its name exists
-  // that this Post2Log does not control: then it is left alone and the conflict returned.
-  std::optional<std::string> apply_child(const nlohmann::json& child);
-  void remove_unwanted(const nlohmann::json& object, const std::vector<nlohmann::json>& desired);
+  // Observing, planning (plan_children, pure) and carrying the plan out are kept apart.
+  // The live object of each desired child: cached, or looked up where the caches hold none.
+  struct LiveChildren {
+    std::vector<const nlohmann::json*> objects;  // by desired index; nullptr: none
+    std::vector<kube::ObjectPtr> holders;        // keeps `objects` alive
+  };
+  LiveChildren observe(const std::vector<Child>& desired, const std::string& namespace_name,
+                       const std::set<ChildKind>& unserved);
+  // The children this Post2Log controls, from the caches' owner index.
+  [[nodiscard]] std::vector<ChildName> owned_children(const std::string& uid,
+                                                      const std::string& namespace_name) const;
+  void carry_out(const std::vector<PlannedChild>& plan, const std::string& key,
+                 const std::string& namespace_name);
+  // Server-side apply, then a merge patch if lists another writer changed remain.
+  void apply(const kube::ResourceType& type, const std::string& path, const nlohmann::json& object);
   // One state per desired shard; `current` compares with `desired` when it is given.
   std::vector<ShardState> shard_states(const std::string& namespace_name, const std::string& name,
-                                       int replicas,
-                                       const std::vector<nlohmann::json>* desired) const;
+                                       int replicas, const std::vector<Child>* desired) const;
 
   kube::Client& client_;
   const Caches& caches_;
