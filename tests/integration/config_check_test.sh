@@ -17,26 +17,16 @@
 # Usage: config_check_test.sh CONTROL_PLANE_DIR
 set -uo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
-root=$(cd "$here/../.." && pwd)
 # shellcheck source=../lib/checks.sh
 # shellcheck source-path=SCRIPTDIR
 source "$here/../lib/checks.sh"
 plane=${1:?usage: config_check_test.sh CONTROL_PLANE_DIR}
 use_control_plane "$plane"
-operator=${P2L_OPERATOR_BIN:-$root/build/operator/post2log-operator}
-[ -x "$operator" ] || { echo "operator binary $operator is missing"; exit 1; }
+need_operator
 need_tools kubectl jq
 
 ns=config-check-test-$$
-work=$(mktemp -d)
-operator_log=$work/operator.log
-operator_pid=""
-cleanup() {
-  if [ -n "$operator_pid" ]; then kill -TERM "$operator_pid" 2>/dev/null; wait "$operator_pid" 2>/dev/null; fi
-  kubectl delete namespace "$ns" --wait=false >/dev/null 2>&1
-  rm -rf "$work"
-}
-trap cleanup EXIT
+make_work_dir
 on_failure() { log_tail "operator log" "$operator_log" 30; }
 k() { kubectl -n "$ns" "$@"; }
 condition_is() { post2log_condition "$ns" checked "$@"; }  # condition_is TYPE STATUS [REASON]
@@ -61,12 +51,10 @@ output_config() {  # output_config PLUGIN
 " '{spec: {fluentd: {outputConfig: $conf}}}')" >/dev/null
 }
 
-kubectl create namespace "$ns" >/dev/null || exit 1
-kubectl apply -f "$root/crds/post2log.io_post2logs.yaml" >/dev/null || exit 1
-kubectl wait --for condition=established --timeout=60s crd/post2logs.post2log.io >/dev/null || exit 1
+make_namespaces "$ns"
+apply_post2log_crd || exit 1
 # The install's RBAC covers the Job and reading its pod (the check runs with it in e2e).
-kubectl apply -f "$root/manifests/namespace.yaml" -f "$root/manifests/generated/cluster/serviceaccount.yaml" \
-  -f "$root/manifests/generated/cluster/rbac.yaml" >/dev/null || exit 1
+apply_install_rbac || exit 1
 may_check() {
   local verb
   for verb in "create jobs.batch" "delete jobs.batch" "watch jobs.batch" "list pods"; do
@@ -76,9 +64,7 @@ may_check() {
 }
 check "the install's ClusterRole lets the operator create, watch and delete Jobs and list pods" may_check
 
-"$operator" run --kubeconfig "$KUBECONFIG" --namespace "$ns" --metrics-bind-address 127.0.0.1:0 \
-  --resync-period 1h 2>"$operator_log" &
-operator_pid=$!
+start_operator --kubeconfig "$KUBECONFIG" --namespace "$ns" --metrics-bind-address 127.0.0.1:0 --resync-period 1h
 k apply -f - >/dev/null <<'YAML' || exit 1
 apiVersion: post2log.io/v1alpha1
 kind: Post2Log

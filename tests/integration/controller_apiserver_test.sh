@@ -17,27 +17,16 @@
 # Usage: controller_apiserver_test.sh CONTROL_PLANE_DIR
 set -uo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
-root=$(cd "$here/../.." && pwd)
 # shellcheck source=../lib/checks.sh
 # shellcheck source-path=SCRIPTDIR
 source "$here/../lib/checks.sh"
 plane=${1:?usage: controller_apiserver_test.sh CONTROL_PLANE_DIR}
 use_control_plane "$plane"
-operator=${P2L_OPERATOR_BIN:-$root/build/operator/post2log-operator}
-[ -x "$operator" ] || { echo "operator binary $operator is missing"; exit 1; }
+need_operator
 need_tools kubectl jq curl
 
 ns=controller-test-$$
-work=$(mktemp -d)
-operator_log=$work/operator.log
-operator_pid=""
-
-cleanup() {
-  if [ -n "$operator_pid" ]; then kill -TERM "$operator_pid" 2>/dev/null; wait "$operator_pid" 2>/dev/null; fi
-  kubectl delete namespace "$ns" --wait=false >/dev/null 2>&1
-  rm -rf "$work"
-}
-trap cleanup EXIT
+make_work_dir
 
 on_failure() { log_tail "operator log" "$operator_log" 40; }
 
@@ -95,15 +84,13 @@ writes() { metric '^post2log_operator_api_requests_total[{]verb="(POST|PUT|PATCH
 
 # ---------------------------------------------------------------- start
 
-kubectl create namespace "$ns" >/dev/null || exit 1
-kubectl apply -f "$root/crds/post2log.io_post2logs.yaml" >/dev/null || exit 1
-kubectl wait --for condition=established --timeout=60s crd/post2logs.post2log.io >/dev/null || exit 1
+make_namespaces "$ns"
+apply_post2log_crd || exit 1
 
 # The operator runs with the install's RBAC: a token of its ServiceAccount, bound to
 # the install's ClusterRole (manifests/generated/cluster/, rendered from the chart), so every
 # code path below shows the role suffices.
-kubectl apply -f "$root/manifests/namespace.yaml" -f "$root/manifests/generated/cluster/serviceaccount.yaml" \
-  -f "$root/manifests/generated/cluster/rbac.yaml" >/dev/null || exit 1
+apply_install_rbac || exit 1
 operator_kubeconfig=$work/operator.kubeconfig
 token=$(kubectl -n post2log-system create token post2log-operator --duration=2h) || exit 1
 kubectl config view --minify --raw -o json |
@@ -120,25 +107,16 @@ least_privilege() {
 }
 check "the operator's role grants none of the verbs its code never uses" least_privilege
 
-start_operator() {
+run_operator() {
   # --allow-node-port: the spec changes below include a nodePort (the default policy refuses
   # it; integration.status checks the refusal).
   # No kubelet runs the Fluentd configuration check's Job here (integration.config_check
   # stands in for one): new configurations are applied unchecked.
-  "$operator" run --skip-fluentd-config-check --kubeconfig "$operator_kubeconfig" --namespace "$ns" --metrics-bind-address 127.0.0.1:0 \
-    --allow-node-port \
-    --resync-period 5s --concurrency 2 2>"$operator_log" &
-  operator_pid=$!
+  start_operator --skip-fluentd-config-check --kubeconfig "$operator_kubeconfig" --namespace "$ns" \
+    --metrics-bind-address 127.0.0.1:0 --allow-node-port --resync-period 5s --concurrency 2
 }
-start_operator
-
-metrics_address() {
-  local address
-  address=$(jq -r 'select(.msg == "serving health and metrics") | .address' "$operator_log" 2>/dev/null | head -n1)
-  [ -n "$address" ] || return 1
-  echo "$address"
-}
-address=$(eventually 30 metrics_address) && metrics_url="http://$address"
+run_operator
+metrics_url=$(operator_metrics_url)
 started() {
   [ -n "$metrics_url" ] || { echo "no metrics address logged"; return 1; }
   eventually 60 curl -sf "$metrics_url/readyz" >/dev/null || return 1
@@ -196,7 +174,7 @@ check "status follows the shard: Ready=True, READY 1/1" eventually 60 ready_one
 
 steady() {
   local before after
-  eventually 30 bash -c "[ \"\$(curl -sf $metrics_url/metrics | awk '/^post2log_operator_queue_depth/ {print \$2}')\" = 0 ]" || return 1
+  eventually 30 queue_drained || return 1
   sleep 2
   before=$(writes)
   local reconciles_before
@@ -228,12 +206,11 @@ check "metrics: reconciles by result, duration histogram, queue depth, API reque
 # it must find the same children already in place and write nothing. (The
 # restart happens here at the top level: `check` runs its command in a
 # subshell, which cannot wait for or own the operator process.)
-first_exit=0
-kill -TERM "$operator_pid" && wait "$operator_pid" || first_exit=$?
+sigterm_and_wait "$operator_pid"
+first_exit=$stop_status
 mv "$operator_log" "$operator_log.first"
-metrics_url=""
-start_operator
-address=$(eventually 30 metrics_address) && metrics_url="http://$address"
+run_operator
+metrics_url=$(operator_metrics_url)
 restarted_quietly() {
   [ "$first_exit" = 0 ] || { echo "the first operator exited with $first_exit"; return 1; }
   [ -n "$metrics_url" ] || { echo "the restarted operator logged no metrics address"; return 1; }
@@ -335,7 +312,7 @@ snapshot() {  # the children's specs and data, without server bookkeeping
   k get deployments,services,configmaps,persistentvolumeclaims,ingresses,networkpolicies -l app.kubernetes.io/instance=demo -o json |
     jq -S '[.items[] | {kind, name: .metadata.name, labels: .metadata.labels, spec: (.spec // null), data: (.data // null)}]'
 }
-eventually 30 bash -c "[ \"\$(curl -sf $metrics_url/metrics | awk '/^post2log_operator_queue_depth/ {print \$2}')\" = 0 ]" >/dev/null
+eventually 30 queue_drained >/dev/null
 sleep 2
 before_invalid=$(snapshot)
 applied_invalid() { k patch post2log demo --type=merge -p "{\"spec\":{\"fluentd\":{\"outputConfig\":$bad_output}}}"; }
@@ -430,7 +407,6 @@ k delete post2log quota --wait=false >/dev/null
 
 # Not under check: only this shell can wait for the operator process.
 sigterm_and_wait "$operator_pid"
-operator_pid=""
 check "SIGTERM: the operator stops and exits 0" stopped_cleanly
 
 summary

@@ -13,10 +13,10 @@ root=$(cd "$here/../.." && pwd)
 source "$here/../lib/checks.sh"
 plane=${1:?usage: crd_apiserver_test.sh CONTROL_PLANE_DIR}
 use_control_plane "$plane"
-operator=${P2L_OPERATOR_BIN:-$root/build/operator/post2log-operator}
+need_operator
 
 ns=crd-test-$$
-kubectl create namespace "$ns" >/dev/null
+make_namespaces "$ns"
 
 check "CRD applies" kubectl apply -f "$root/crds/post2log.io_post2logs.yaml"
 check "CRD becomes Established" \
@@ -120,5 +120,4 @@ status_subresource() {
 }
 check "status subresource fills the READY column" status_subresource
 
-kubectl delete namespace "$ns" --wait=false >/dev/null 2>&1
 summary

@@ -31,13 +31,7 @@ namespaced_values=$chart/ci/namespaced-values.yaml
 
 ns=helm-test-$$
 release=p2l-$$
-work=$(mktemp -d)
-cleanup() {
-  "$helm" uninstall "$release" -n "$ns" >/dev/null 2>&1
-  kubectl delete namespace "$ns" --wait=false >/dev/null 2>&1
-  rm -rf "$work"
-}
-trap cleanup EXIT
+make_work_dir
 
 check "helm lint --strict (default values)" h lint --strict "$chart"
 check "helm lint --strict (namespaced values)" h lint --strict "$chart" -f "$namespaced_values"
@@ -87,7 +81,9 @@ service_monitor_selects_service() {
 check "the ServiceMonitor selects the metrics Service and its metrics port" service_monitor_selects_service
 
 # ---------------------------------------------------------------- the release's lifecycle
-kubectl create namespace "$ns" >/dev/null || exit 1
+make_namespaces "$ns"
+uninstall_release() { "$helm" uninstall "$release" -n "$ns" >/dev/null 2>&1; }
+at_exit uninstall_release
 # A Post2Log that must outlive the release.
 kubectl apply -f "$root/crds/post2log.io_post2logs.yaml" >/dev/null || exit 1
 kubectl -n "$ns" apply -f "$root/manifests/samples/default.yaml" >/dev/null || exit 1

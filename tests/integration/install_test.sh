@@ -17,23 +17,12 @@ root=$(cd "$here/../.." && pwd)
 source "$here/../lib/checks.sh"
 plane=${1:?usage: install_test.sh CONTROL_PLANE_DIR}
 use_control_plane "$plane"
-operator=${P2L_OPERATOR_BIN:-$root/build/operator/post2log-operator}
-[ -x "$operator" ] || { echo "operator binary $operator is missing"; exit 1; }
+need_operator
 need_tools kubectl jq tinyproxy
 
 ns=install-test-$$
 other=install-other-$$
-work=$(mktemp -d)
-operator_log=$work/operator.log
-operator_pid=""
-proxy_pid=""
-cleanup() {
-  if [ -n "$operator_pid" ]; then kill -TERM "$operator_pid" 2>/dev/null; wait "$operator_pid" 2>/dev/null; fi
-  if [ -n "$proxy_pid" ]; then kill "$proxy_pid" 2>/dev/null; wait "$proxy_pid" 2>/dev/null; fi
-  kubectl delete namespace "$ns" "$other" --wait=false >/dev/null 2>&1
-  rm -rf "$work"
-}
-trap cleanup EXIT
+make_work_dir
 on_failure() { log_tail "operator log" "$operator_log" 30; }
 k() { kubectl -n "$ns" "$@"; }
 
@@ -41,7 +30,7 @@ kubectl apply -f "$root/manifests/namespace.yaml" >/dev/null || exit 1
 check "the cluster-wide install (kubectl apply -k manifests/) is accepted" \
   kubectl apply -k "$root/manifests/" --dry-run=server
 
-kubectl create namespace "$ns" >/dev/null && kubectl create namespace "$other" >/dev/null || exit 1
+make_namespaces "$ns" "$other"
 # The namespaced install into the test's namespace, as a user would with `namespace:`.
 mkdir -p "$work/install"
 cat >"$work/install/kustomization.yaml" <<YAML
@@ -103,6 +92,9 @@ SCRIPT
 chmod +x "$work/plugin.sh"
 # And it reaches the API server through a real HTTP proxy (tinyproxy, CONNECT), named by the
 # cluster's proxy-url as on networks where only a proxy leads to the cluster.
+proxy_pid=""
+stop_proxy() { [ -z "$proxy_pid" ] || { kill "$proxy_pid" 2>/dev/null; wait "$proxy_pid" 2>/dev/null; }; }
+at_exit stop_proxy
 start_proxy() {
   local attempt port
   for attempt in 1 2 3 4 5; do
@@ -127,10 +119,8 @@ kubectl config view --minify --raw -o json |
 api_port=$(kubectl config view --minify -o jsonpath='{.clusters[0].cluster.server}' | sed 's/.*://')
 # No kubelet runs the Fluentd configuration check's Job here (integration.config_check
 # stands in for one): new configurations are applied unchecked.
-"$operator" run --skip-fluentd-config-check --kubeconfig "$work/operator.kubeconfig" --namespace "$ns,$other" --leader-elect \
-  --leader-election-namespace "$ns" --metrics-bind-address 127.0.0.1:0 --resync-period 5s \
-  2>"$operator_log" &
-operator_pid=$!
+start_operator --skip-fluentd-config-check --kubeconfig "$work/operator.kubeconfig" --namespace "$ns,$other" --leader-elect \
+  --leader-election-namespace "$ns" --metrics-bind-address 127.0.0.1:0 --resync-period 5s
 
 k apply -f - >/dev/null <<'YAML'
 apiVersion: post2log.io/v1alpha1
@@ -179,6 +169,5 @@ no_errors() {
 check "no error in its log (nothing it was refused)" no_errors
 
 sigterm_and_wait "$operator_pid"
-operator_pid=""
 check "SIGTERM: the operator stops and exits 0" stopped_cleanly
 summary

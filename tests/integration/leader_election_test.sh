@@ -6,29 +6,16 @@
 # Usage: leader_election_test.sh CONTROL_PLANE_DIR
 set -uo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
-root=$(cd "$here/../.." && pwd)
 # shellcheck source=../lib/checks.sh
 # shellcheck source-path=SCRIPTDIR
 source "$here/../lib/checks.sh"
 plane=${1:?usage: leader_election_test.sh CONTROL_PLANE_DIR}
 use_control_plane "$plane"
-operator=${P2L_OPERATOR_BIN:-$root/build/operator/post2log-operator}
-[ -x "$operator" ] || { echo "operator binary $operator is missing"; exit 1; }
+need_operator
 
 ns=leader-test-$$
-work=$(mktemp -d)
+make_work_dir
 declare -A pids=()
-
-cleanup() {
-  local name
-  for name in "${!pids[@]}"; do
-    kill -TERM "${pids[$name]}" 2>/dev/null
-    wait "${pids[$name]}" 2>/dev/null
-  done
-  kubectl delete namespace "$ns" --wait=false >/dev/null 2>&1
-  rm -rf "$work"
-}
-trap cleanup EXIT
 
 on_failure() {  # every replica's log
   local log
@@ -36,16 +23,16 @@ on_failure() {  # every replica's log
 }
 k() { kubectl -n "$ns" "$@"; }
 
-kubectl create namespace "$ns" >/dev/null || exit 1
-kubectl apply -f "$root/crds/post2log.io_post2logs.yaml" >/dev/null || exit 1
-kubectl wait --for condition=established --timeout=60s crd/post2logs.post2log.io >/dev/null || exit 1
+make_namespaces "$ns"
+apply_post2log_crd || exit 1
 
 start() {  # start NAME
+  operator_log=$work/$1.log
   # No kubelet runs the Fluentd configuration check's Job here (integration.config_check
   # stands in for one): new configurations are applied unchecked.
-  "$operator" run --skip-fluentd-config-check --kubeconfig "$KUBECONFIG" --namespace "$ns" --metrics-bind-address 127.0.0.1:0 \
-    --leader-elect --leader-election-namespace "$ns" 2>"$work/$1.log" &
-  pids[$1]=$!
+  start_operator --skip-fluentd-config-check --kubeconfig "$KUBECONFIG" --namespace "$ns" --metrics-bind-address 127.0.0.1:0 \
+    --leader-elect --leader-election-namespace "$ns"
+  pids[$1]=$operator_pid
 }
 start one
 sleep 1  # so that `one` is normally first; the test does not depend on it
@@ -90,7 +77,6 @@ check "the leader renews the Lease" eventually 20 renews
 
 # Not under check: only this shell can wait for the process.
 sigterm_and_wait "${pids[$leader]}"
-unset "pids[$leader]"
 released_cleanly() {
   [ "$stop_status" = 0 ] || { echo "exit status $stop_status"; return 1; }
   log_has "$leader" "released the lease" || { echo "no release logged"; return 1; }

@@ -19,39 +19,29 @@ root=$(cd "$here/../.." && pwd)
 source "$here/../lib/checks.sh"
 plane=${1:?usage: monitoring_test.sh CONTROL_PLANE_DIR}
 use_control_plane "$plane"
-operator=${P2L_OPERATOR_BIN:-$root/build/operator/post2log-operator}
-[ -x "$operator" ] || { echo "operator binary $operator is missing"; exit 1; }
+need_operator
 need_tools kubectl jq
 prometheus_crds=$("$root/scripts/tools/fetch-prometheus-crds.sh" | tail -n1) && [ -d "$prometheus_crds" ] ||
   { echo "the Prometheus operator's CRDs could not be fetched (scripts/tools/fetch-prometheus-crds.sh)"; exit 1; }
 
 ns=monitoring-test-$$
-work=$(mktemp -d)
-operator_log=$work/operator.log
-operator_pid=""
-cleanup() {
-  if [ -n "$operator_pid" ]; then kill -TERM "$operator_pid" 2>/dev/null; wait "$operator_pid" 2>/dev/null; fi
-  kubectl delete namespace "$ns" --wait=false >/dev/null 2>&1
-  # Other tests of this tier expect the Prometheus operator's CRDs (RESOURCE_LOCK prometheus_crds).
-  kubectl apply --server-side -f "$prometheus_crds" >/dev/null 2>&1
-  rm -rf "$work"
-}
-trap cleanup EXIT
+make_work_dir
+# Other tests of this tier expect the Prometheus operator's CRDs (RESOURCE_LOCK prometheus_crds).
+restore_prometheus_crds() { kubectl apply --server-side -f "$prometheus_crds" >/dev/null 2>&1; }
+at_exit restore_prometheus_crds
 on_failure() { log_tail "operator log" "$operator_log" 30; }
 k() { kubectl -n "$ns" "$@"; }
 condition_is() { post2log_condition "$ns" metrics "$@"; }  # condition_is TYPE STATUS [REASON]
 
 # Start from a cluster without the PodMonitor CRD.
 kubectl delete crd podmonitors.monitoring.coreos.com --ignore-not-found --wait=true >/dev/null || exit 1
-kubectl create namespace "$ns" >/dev/null || exit 1
-kubectl apply -f "$root/crds/post2log.io_post2logs.yaml" >/dev/null || exit 1
-kubectl wait --for condition=established --timeout=60s crd/post2logs.post2log.io >/dev/null || exit 1
+make_namespaces "$ns"
+apply_post2log_crd || exit 1
 # A resync period far beyond the test: what happens, happens because of a change seen.
 # No kubelet runs the Fluentd configuration check's Job here (integration.config_check
 # stands in for one): new configurations are applied unchecked.
-"$operator" run --skip-fluentd-config-check --kubeconfig "$KUBECONFIG" --namespace "$ns" --metrics-bind-address 127.0.0.1:0 \
-  --resync-period 1h 2>"$operator_log" &
-operator_pid=$!
+start_operator --skip-fluentd-config-check --kubeconfig "$KUBECONFIG" --namespace "$ns" --metrics-bind-address 127.0.0.1:0 \
+  --resync-period 1h
 
 k apply -f - >/dev/null <<'YAML' || exit 1
 apiVersion: post2log.io/v1alpha1
@@ -115,8 +105,7 @@ no_monitoring_condition() {
 }
 check "and the Monitoring condition is gone" eventually 30 no_monitoring_condition
 
-kubectl apply -f "$root/manifests/namespace.yaml" -f "$root/manifests/generated/cluster/serviceaccount.yaml" \
-  -f "$root/manifests/generated/cluster/rbac.yaml" >/dev/null || exit 1
+apply_install_rbac || exit 1
 may_manage_podmonitors() {
   local verb
   for verb in list watch create patch delete; do

@@ -26,34 +26,11 @@ root=$(cd "$here/../.." && pwd)
 # shellcheck source-path=SCRIPTDIR
 source "$here/../lib/checks.sh"
 plane=${1:?usage: operator_fault_test.sh CONTROL_PLANE_DIR}
-operator=${P2L_OPERATOR_BIN:-$root/build/operator/post2log-operator}
-[ -x "$operator" ] || { echo "operator binary $operator is missing"; exit 1; }
+need_operator
 need_tools jq curl setsid
 
-work=$(mktemp -d)
-operator_log=$work/operator.log
-operator_pid=""
-plane_started=0
+make_work_dir
 ns=faults
-
-cleanup() {
-  if [ -n "$operator_pid" ]; then
-    kill -CONT "$operator_pid" 2>/dev/null || true
-    kill -TERM "$operator_pid" 2>/dev/null || true
-    wait "$operator_pid" 2>/dev/null || true
-  fi
-  if ((plane_started)); then
-    if ((failed == 0)); then
-      "$root/tests/kube/control-plane-fixture.sh" down "$plane" >/dev/null 2>&1 || true
-      rm -rf "$plane"
-    else
-      "$root/tests/kube/control-plane-fixture.sh" down "$plane" >/dev/null 2>&1 || true
-      echo "control plane logs kept in $plane/logs"
-    fi
-  fi
-  rm -rf "$work"
-}
-trap cleanup EXIT
 
 on_failure() { log_tail "operator log" "$operator_log" 60; }
 
@@ -62,7 +39,12 @@ on_failure() { log_tail "operator log" "$operator_log" 60; }
 echo "starting a control plane in $plane"
 "$root/tests/kube/control-plane-fixture.sh" up "$plane" >"$work/control-plane-up.log" 2>&1 ||
   { cat "$work/control-plane-up.log"; give_up "control plane starts"; }
-plane_started=1
+# Taken down at exit; its logs are kept when a check failed.
+plane_down() {
+  "$root/tests/kube/control-plane-fixture.sh" down "$plane" >/dev/null 2>&1
+  if ((failed == 0)); then rm -rf "$plane"; else echo "control plane logs kept in $plane/logs"; fi
+}
+at_exit plane_down
 use_control_plane "$plane"
 k() { kubectl -n "$ns" --request-timeout=10s "$@"; }
 
@@ -134,23 +116,14 @@ restart_apiserver() {
 # ---------------------------------------------------------------- operator
 
 kubectl create namespace "$ns" >/dev/null || give_up "namespace created"
-kubectl apply -f "$root/crds/post2log.io_post2logs.yaml" >/dev/null || give_up "CRD applied"
-kubectl wait --for condition=established --timeout=60s crd/post2logs.post2log.io >/dev/null ||
-  give_up "CRD established"
+apply_post2log_crd || give_up "CRD applied and established"
 
 # No kubelet runs the Fluentd configuration check's Job here (integration.config_check
 # stands in for one): new configurations are applied unchecked.
-"$operator" run --skip-fluentd-config-check --kubeconfig "$KUBECONFIG" --namespace "$ns" --metrics-bind-address 127.0.0.1:0 \
-  --resync-period 5s --concurrency 2 2>"$operator_log" &
-operator_pid=$!
+start_operator --skip-fluentd-config-check --kubeconfig "$KUBECONFIG" --namespace "$ns" --metrics-bind-address 127.0.0.1:0 \
+  --resync-period 5s --concurrency 2
 
-metrics_url=""
-for _ in $(seq 60); do
-  address=$(jq -r 'select(.msg == "serving health and metrics") | .address' "$operator_log" 2>/dev/null | head -n1 || true)
-  [ -n "$address" ] && { metrics_url="http://$address"; break; }
-  sleep 0.5
-done
-[ -n "$metrics_url" ] || give_up "operator logs its metrics address"
+metrics_url=$(operator_metrics_url) || give_up "operator logs its metrics address"
 ready() { curl -sf "$metrics_url/readyz" >/dev/null; }
 check "operator starts and becomes ready" eventually 60 ready
 
@@ -233,7 +206,7 @@ expirations() {  # expirations COLLECTION: "expired; listing again" lines of its
   grep -c "reflector [^ ]*/$1: resourceVersion [0-9]* expired; listing again" "$operator_log" || true
 }
 # Let the operator settle so that its watches are current, then freeze it.
-eventually 30 bash -c "[ \"\$(curl -sf $metrics_url/metrics | awk '/^post2log_operator_queue_depth/ {print \$2}')\" = 0 ]" >/dev/null || true
+eventually 30 queue_drained >/dev/null || true
 gets_before=$(gets)
 deployments_expired=$(expirations deployments)
 kill -STOP "$operator_pid"
@@ -261,7 +234,6 @@ check "(c) the operator still runs and did not abort" operator_ok
 
 # Not under check: only this shell can wait for the operator process.
 sigterm_and_wait "$operator_pid"
-operator_pid=""
 check "(d) SIGTERM: the operator stops and exits 0" stopped_cleanly
 
 if ! summary; then

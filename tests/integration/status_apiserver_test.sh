@@ -22,25 +22,13 @@ root=$(cd "$here/../.." && pwd)
 source "$here/../lib/checks.sh"
 plane=${1:?usage: status_apiserver_test.sh CONTROL_PLANE_DIR}
 use_control_plane "$plane"
-operator=${P2L_OPERATOR_BIN:-$root/build/operator/post2log-operator}
-[ -x "$operator" ] || { echo "operator binary $operator is missing"; exit 1; }
+need_operator
 need_tools kubectl jq
 kstatus=$("$root/scripts/tools/build.sh" kstatus | tail -n1) && [ -x "$kstatus" ] ||
   { echo "the kstatus checker could not be built (scripts/tools/build.sh kstatus)"; exit 1; }
 
 ns=status-test-$$
-work=$(mktemp -d)
-operator_log=$work/operator.log
-operator_pid=""
-wait_pid=""
-
-cleanup() {
-  [ -z "$wait_pid" ] || kill "$wait_pid" 2>/dev/null
-  if [ -n "$operator_pid" ]; then kill -TERM "$operator_pid" 2>/dev/null; wait "$operator_pid" 2>/dev/null; fi
-  kubectl delete namespace "$ns" --wait=false >/dev/null 2>&1
-  rm -rf "$work"
-}
-trap cleanup EXIT
+make_work_dir
 on_failure() { log_tail "operator log" "$operator_log" 30; }
 
 k() { kubectl -n "$ns" "$@"; }
@@ -81,14 +69,12 @@ spec: $2
 YAML
 }
 
-kubectl create namespace "$ns" >/dev/null || exit 1
-kubectl apply -f "$root/crds/post2log.io_post2logs.yaml" >/dev/null || exit 1
-kubectl wait --for condition=established --timeout=60s crd/post2logs.post2log.io >/dev/null || exit 1
+make_namespaces "$ns"
+apply_post2log_crd || exit 1
 # No kubelet runs the Fluentd configuration check's Job here (integration.config_check
 # stands in for one): new configurations are applied unchecked.
-"$operator" run --skip-fluentd-config-check --kubeconfig "$KUBECONFIG" --namespace "$ns" --metrics-bind-address 127.0.0.1:0 \
-  --resync-period 5s 2>"$operator_log" &
-operator_pid=$!
+start_operator --skip-fluentd-config-check --kubeconfig "$KUBECONFIG" --namespace "$ns" --metrics-bind-address 127.0.0.1:0 \
+  --resync-period 5s
 
 # ---------------------------------------------------------------- create, ready
 
@@ -112,6 +98,8 @@ check "kubectl get -o wide: REPLICAS, UPDATED and URL" wide
 k patch post2log web --type=merge -p '{"spec":{"workers":2}}' >/dev/null
 kubectl -n "$ns" wait --for=condition=Ready post2log/web --timeout=180s >"$work/wait.out" 2>&1 &
 wait_pid=$!
+stop_kubectl_wait() { [ -z "$wait_pid" ] || kill "$wait_pid" 2>/dev/null; }
+at_exit stop_kubectl_wait
 rolling() { kstatus_is web InProgress && generation_observed web && condition_is web Ready False; }
 check "a spec change: kstatus InProgress at once, Ready=False though old pods serve" eventually 30 rolling
 check "only shard 0 takes the new template" eventually 30 workers_are web 3 "2 1 1"
@@ -288,6 +276,5 @@ check "a shard that cannot get a pod (ReplicaFailure): kstatus Failed, Stalled=T
 k delete quota no-pods >/dev/null
 
 sigterm_and_wait "$operator_pid"
-operator_pid=""
 check "SIGTERM: the operator stops and exits 0" stopped_cleanly
 summary
