@@ -99,6 +99,7 @@ TEST(ChildPlan, ANewPost2LogCreatesEveryChildInRenderOrder) {
     EXPECT_EQ(plan[i].action, ChildAction::apply);
     EXPECT_EQ(plan[i].reason, PlanReason::absent);
     EXPECT_EQ(plan[i].kind, scenario.desired[i].kind);
+    EXPECT_EQ(plan[i].desired_index, i);
     EXPECT_EQ(plan[i].object, scenario.desired[i].object);
   }
 }

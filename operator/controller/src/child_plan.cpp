@@ -44,8 +44,12 @@ bool mounts_claim_of(const json& deployment, const std::set<std::string>& claims
   return false;
 }
 
-PlannedChild keep(const Child& child, PlanReason reason) {
-  return {.action = ChildAction::keep, .reason = reason, .kind = child.kind, .name = child.name()};
+PlannedChild keep(const Child& child, std::size_t index, PlanReason reason) {
+  return {.action = ChildAction::keep,
+          .reason = reason,
+          .kind = child.kind,
+          .name = child.name(),
+          .desired_index = index};
 }
 
 }  // namespace
@@ -80,23 +84,23 @@ std::vector<PlannedChild> plan_children(const ChildPlanInput& input) {
     const Child& child = input.desired[i];
     const json* live = i < input.live.size() ? input.live[i] : nullptr;
     if (input.unserved.contains(child.kind)) {
-      plan.push_back(keep(child, PlanReason::kind_not_served));
+      plan.push_back(keep(child, i, PlanReason::kind_not_served));
       continue;
     }
     if (live != nullptr && !input.owner_uid.empty() && !controlled_by(*live, input.owner_uid)) {
       if (child.kind == ChildKind::persistent_volume_claim) taken_claims.insert(child.name());
-      plan.push_back(keep(child, PlanReason::owned_by_another));
+      plan.push_back(keep(child, i, PlanReason::owned_by_another));
       continue;
     }
     json object = child.object;
     if (child.kind == ChildKind::deployment) {
       if (!has_shard(input.rollout.apply, input.name, child.name())) {
-        plan.push_back(keep(child, PlanReason::rollout_waits));
+        plan.push_back(keep(child, i, PlanReason::rollout_waits));
         continue;
       }
       // Claims come before their shard in render order, so a taken one is known here.
       if (mounts_claim_of(child.object, taken_claims)) {
-        plan.push_back(keep(child, PlanReason::mounts_taken_claim));
+        plan.push_back(keep(child, i, PlanReason::mounts_taken_claim));
         continue;
       }
       if (has_shard(input.rollout.apply_unready, input.name, child.name())) {
@@ -104,13 +108,14 @@ std::vector<PlannedChild> plan_children(const ChildPlanInput& input) {
       }
     }
     if (live != nullptr && contains_subset(*live, object)) {
-      plan.push_back(keep(child, PlanReason::up_to_date));
+      plan.push_back(keep(child, i, PlanReason::up_to_date));
       continue;
     }
     plan.push_back({.action = ChildAction::apply,
                     .reason = live == nullptr ? PlanReason::absent : PlanReason::differs,
                     .kind = child.kind,
                     .name = child.name(),
+                    .desired_index = i,
                     .object = std::move(object)});
   }
   for (const ChildName& owned : input.owned) {

@@ -32,6 +32,9 @@ std::vector<const json*> desired_shards(const std::vector<Child>& desired, const
   return shards;
 }
 
+// See Reconciler::create.
+constexpr std::string_view kCreateOnlyResourceVersion = "1";
+
 std::string key_of(std::string_view namespace_name, std::string_view name) {
   return std::string{namespace_name} + "/" + std::string{name};
 }
@@ -108,17 +111,23 @@ ReconcileOutcome Reconciler::reconcile(const std::string& key) {
     try {
       std::set<ChildKind> unserved;
       if (!pod_monitor_served) unserved.insert(ChildKind::pod_monitor);
-      const LiveChildren live = observe(desired, namespace_name, unserved);
+      LiveChildren live = observe(desired, namespace_name);
       const std::string uid = resource.metadata.uid.value_or("");
       const std::vector<ChildName> owned = owned_children(uid, namespace_name);
-      const std::vector<PlannedChild> plan = plan_children({.name = name,
-                                                            .owner_uid = uid,
-                                                            .desired = desired,
-                                                            .live = live.objects,
-                                                            .owned = owned,
-                                                            .rollout = rollout,
-                                                            .unserved = std::move(unserved)});
-      carry_out(plan, key, namespace_name);
+      std::vector<PlannedChild> plan;
+      // Acting can show an object the caches do not hold (another owner's, without the
+      // operator's labels, or one made a moment ago whose event is on its way): it is then
+      // observed and the rest planned again. Each round learns of one more object.
+      for (std::size_t round = 0; round <= desired.size(); ++round) {
+        plan = plan_children({.name = name,
+                              .owner_uid = uid,
+                              .desired = desired,
+                              .live = live.objects,
+                              .owned = owned,
+                              .rollout = rollout,
+                              .unserved = unserved});
+        if (!carry_out(plan, key, namespace_name, live)) break;
+      }
       if (const auto conflicts = conflict_messages(plan); !conflicts.empty()) {
         std::string message;
         for (const std::string& conflict : conflicts)
@@ -324,27 +333,19 @@ std::vector<ShardState> Reconciler::shard_states(const std::string& namespace_na
   return shards;
 }
 
+void Reconciler::LiveChildren::set(std::size_t index, kube::ObjectPtr object) {
+  objects[index] = object.get();
+  holders[index] = std::move(object);
+}
+
 Reconciler::LiveChildren Reconciler::observe(const std::vector<Child>& desired,
-                                             const std::string& namespace_name,
-                                             const std::set<ChildKind>& unserved) {
+                                             const std::string& namespace_name) const {
   LiveChildren live;
-  live.holders.reserve(desired.size());
   for (const Child& child : desired) {
-    kube::ObjectPtr found;
-    if (!unserved.contains(child.kind)) {
-      found =
-          caches_.children(child.kind, namespace_name).get(key_of(namespace_name, child.name()));
-      // The caches hold only objects with the operator's labels: one of that name without them
-      // (made by someone else) is looked up, so that it is never taken over.
-      if (!found) {
-        if (std::optional<json> fetched = client_.find(
-                kube::object_path(child_resource(child.kind).type, namespace_name, child.name()))) {
-          found = std::make_shared<const json>(std::move(*fetched));
-        }
-      }
-    }
-    live.objects.push_back(found.get());
-    live.holders.push_back(std::move(found));
+    kube::ObjectPtr cached =
+        caches_.children(child.kind, namespace_name).get(key_of(namespace_name, child.name()));
+    live.objects.push_back(cached.get());
+    live.holders.push_back(std::move(cached));
   }
   return live;
 }
@@ -366,8 +367,8 @@ std::vector<ChildName> Reconciler::owned_children(const std::string& uid,
   return owned;
 }
 
-void Reconciler::carry_out(const std::vector<PlannedChild>& plan, const std::string& key,
-                           const std::string& namespace_name) {
+bool Reconciler::carry_out(const std::vector<PlannedChild>& plan, const std::string& key,
+                           const std::string& namespace_name, LiveChildren& live) {
   for (const PlannedChild& planned : plan) {
     const kube::ResourceType& type = child_resource(planned.kind).type;
     const std::string path = kube::object_path(type, namespace_name, planned.name);
@@ -381,12 +382,23 @@ void Reconciler::carry_out(const std::vector<PlannedChild>& plan, const std::str
           log_json(logger_, spdlog::level::debug, "leaving child alone", fields);
         }
         break;
-      case ChildAction::apply:
-        log_json(logger_, spdlog::level::info,
-                 planned.reason == PlanReason::absent ? "creating child" : "updating child",
-                 fields);
-        apply(type, path, planned.object);
+      case ChildAction::apply: {
+        if (planned.reason == PlanReason::absent) {
+          if (kube::ObjectPtr created = create(type, planned.object)) {
+            log_json(logger_, spdlog::level::info, "created child", fields);
+            live.set(planned.desired_index, std::move(created));
+            break;
+          }
+          // The name is taken: see by whom, and plan again.
+          if (std::optional<json> found = client_.find(path)) {
+            live.set(planned.desired_index, std::make_shared<const json>(std::move(*found)));
+            return true;
+          }
+        }
+        log_json(logger_, spdlog::level::info, "updating child", fields);
+        live.set(planned.desired_index, apply(type, path, planned.object));
         break;
+      }
       case ChildAction::remove:
         log_json(logger_, spdlog::level::info, "deleting child", fields);
         try {
@@ -397,10 +409,27 @@ void Reconciler::carry_out(const std::vector<PlannedChild>& plan, const std::str
         break;
     }
   }
+  return false;
 }
 
-void Reconciler::apply(const kube::ResourceType& type, const std::string& path,
-                       const json& object) {
+kube::ObjectPtr Reconciler::create(const kube::ResourceType& type, const json& object) {
+  // Server-side apply creates an object that does not exist; with a resourceVersion it is
+  // also a precondition, which no existing object meets (etcd's first write is revision 2).
+  // So this creates the child or fails with 409 Conflict, in one request, and never takes
+  // over an object of that name that the caches do not hold.
+  json guarded = object;
+  guarded["metadata"]["resourceVersion"] = std::string{kCreateOnlyResourceVersion};
+  try {
+    json created = client_.apply(type, guarded, options_.field_manager, true);
+    return std::make_shared<const json>(std::move(created));
+  } catch (const kube::ApiError& error) {
+    if (error.conflict()) return nullptr;
+    throw;
+  }
+}
+
+kube::ObjectPtr Reconciler::apply(const kube::ResourceType& type, const std::string& path,
+                                  const json& object) {
   json applied;
   try {
     applied = client_.apply(type, object, options_.field_manager, true);
@@ -414,8 +443,9 @@ void Reconciler::apply(const kube::ResourceType& type, const std::string& path,
   if (!contains_subset(applied, object)) {
     log_json(logger_, spdlog::level::info, "replacing lists another writer changed",
              {{"path", path}});
-    client_.merge_patch(path, object);
+    applied = client_.merge_patch(path, object);
   }
+  return std::make_shared<const json>(std::move(applied));
 }
 
 }  // namespace p2l::controller

@@ -37,6 +37,7 @@ struct PlannedChild {
   PlanReason reason;
   ChildKind kind;
   std::string name;
+  std::size_t desired_index = 0;  // apply, keep: the child's index in ChildPlanInput::desired
   // apply: the object to apply (a shard updated while not Ready carries
   // kAnnotationUnreadyWhenUpdated); else null.
   nlohmann::json object;
@@ -58,7 +59,7 @@ struct ChildPlanInput {
   // The live object of each desired child, by index (nullptr: none of that name exists): from
   // the caches, or looked up where the caches hold none (they hold only objects with the
   // operator's labels, and another owner's object must never be taken over).
-  const std::vector<const nlohmann::json*>& live;
+  const std::vector<const nlohmann::json*>& live;  // as many as `desired`
   // The live objects this Post2Log controls, of every kind that can be removed (caches'
   // owner index).
   const std::vector<ChildName>& owned;

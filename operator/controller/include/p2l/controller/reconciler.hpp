@@ -63,20 +63,27 @@ class Reconciler {
   // the Job's Failed condition.
   std::string check_failure_message(const nlohmann::json& job);
   // Observing, planning (plan_children, pure) and carrying the plan out are kept apart.
-  // The live object of each desired child: cached, or looked up where the caches hold none.
+  // The live object of each desired child, by index (nullptr: none known).
   struct LiveChildren {
-    std::vector<const nlohmann::json*> objects;  // by desired index; nullptr: none
-    std::vector<kube::ObjectPtr> holders;        // keeps `objects` alive
+    std::vector<const nlohmann::json*> objects;
+    std::vector<kube::ObjectPtr> holders;  // keeps `objects` alive
+    void set(std::size_t index, kube::ObjectPtr object);
   };
-  LiveChildren observe(const std::vector<Child>& desired, const std::string& namespace_name,
-                       const std::set<ChildKind>& unserved);
+  // What the caches hold of the desired children.
+  [[nodiscard]] LiveChildren observe(const std::vector<Child>& desired,
+                                     const std::string& namespace_name) const;
   // The children this Post2Log controls, from the caches' owner index.
   [[nodiscard]] std::vector<ChildName> owned_children(const std::string& uid,
                                                       const std::string& namespace_name) const;
-  void carry_out(const std::vector<PlannedChild>& plan, const std::string& key,
-                 const std::string& namespace_name);
+  // Carries `plan` out, recording in `live` what each write returned. True when a child
+  // planned as absent turned out to exist: it is in `live` now, and the rest is not done.
+  bool carry_out(const std::vector<PlannedChild>& plan, const std::string& key,
+                 const std::string& namespace_name, LiveChildren& live);
+  // Creates `object` if no object of its name exists; nullptr if one does.
+  kube::ObjectPtr create(const kube::ResourceType& type, const nlohmann::json& object);
   // Server-side apply, then a merge patch if lists another writer changed remain.
-  void apply(const kube::ResourceType& type, const std::string& path, const nlohmann::json& object);
+  kube::ObjectPtr apply(const kube::ResourceType& type, const std::string& path,
+                        const nlohmann::json& object);
   // One state per desired shard; `current` compares with `desired` when it is given.
   std::vector<ShardState> shard_states(const std::string& namespace_name, const std::string& name,
                                        int replicas, const std::vector<Child>* desired) const;
