@@ -45,7 +45,7 @@ std::string shown(const json& value) {
 
 void type_error(Errors& errors, const FieldPath& path, std::string_view expected, const json& got) {
   errors.push_back(
-      {path.str(), std::nullopt, "must be " + std::string{expected} + ", got " + shown(got)});
+      {path, std::nullopt, "must be " + std::string{expected} + ", got " + shown(got)});
 }
 
 // One JSON object being read field by field; whatever is not read is an unknown field.
@@ -73,7 +73,7 @@ class ObjectReader {
 
   void reject_unknown() {
     for (const auto& [name, value] : object_.items()) {
-      if (!known_.contains(name)) errors_.push_back({path_.key(name).str(), {}, "unknown field"});
+      if (!known_.contains(name)) errors_.push_back({path_.key(name), {}, "unknown field"});
     }
   }
 
@@ -256,7 +256,8 @@ class Decoder {
     // Everything else in metadata (labels, resourceVersion, managedFields, ...) belongs to
     // the API server and is not this model's business: no unknown fields here.
     ObjectReader fields{value, path, errors_};
-    if (!fields.has("name")) errors_.push_back({path.key("name").str(), {}, "is required"});
+    if (!fields.has(field_name<&ObjectMeta::name>))
+      errors_.push_back({field_path<&ObjectMeta::name>(path), {}, "is required"});
     read_fields(fields, out);
   }
 
@@ -266,13 +267,13 @@ class Decoder {
     ObjectReader fields{value, root, errors_};
     expect_constant(fields, "apiVersion", kApiVersion);
     expect_constant(fields, "kind", kKind);
-    if (const json* meta = fields.take("metadata")) {
-      metadata(*meta, fields.path("metadata"), out.metadata);
+    if (const json* meta = fields.take(field_name<&Post2Log::metadata>)) {
+      metadata(*meta, field_path<&Post2Log::metadata>(), out.metadata);
     } else {
-      errors_.push_back({"metadata", {}, "is required"});
+      errors_.push_back({field_path<&Post2Log::metadata>(), {}, "is required"});
     }
-    if (const json* spec_value = fields.take("spec"))
-      spec(*spec_value, fields.path("spec"), out.spec);
+    if (const json* spec_value = fields.take(field_name<&Post2Log::spec>))
+      spec(*spec_value, field_path<&Post2Log::spec>(), out.spec);
     fields.take("status");
     fields.reject_unknown();
   }
@@ -286,12 +287,12 @@ class Decoder {
     }
     if (value.is_number_unsigned() &&
         value.get<std::uint64_t>() > static_cast<std::uint64_t>(std::numeric_limits<Int>::max())) {
-      errors_.push_back({path.str(), {}, "is out of range, got " + value.dump()});
+      errors_.push_back({path, {}, "is out of range, got " + value.dump()});
       return std::nullopt;
     }
     const auto number = value.get<std::int64_t>();
     if (number < std::numeric_limits<Int>::min() || number > std::numeric_limits<Int>::max()) {
-      errors_.push_back({path.str(), {}, "is out of range, got " + value.dump()});
+      errors_.push_back({path, {}, "is out of range, got " + value.dump()});
       return std::nullopt;
     }
     return static_cast<Int>(number);
@@ -307,10 +308,9 @@ class Decoder {
     const json* value = fields.take(name);
     FieldPath path = fields.path(name);
     if (!value) {
-      errors_.push_back({path.str(), {}, "is required (" + std::string{expected} + ")"});
+      errors_.push_back({path, {}, "is required (" + std::string{expected} + ")"});
     } else if (!value->is_string() || value->get<std::string>() != expected) {
-      errors_.push_back(
-          {path.str(), {}, "must be " + std::string{expected} + ", got " + shown(*value)});
+      errors_.push_back({path, {}, "must be " + std::string{expected} + ", got " + shown(*value)});
     }
   }
 
@@ -324,7 +324,7 @@ DecodeResult decode_post2log(const json& object, const LineMap& lines) {
   Post2Log resource;
   Decoder{result.errors}.resource(object, resource);
   // Fields that failed to decode hold their defaults; report only the decoding problem there.
-  std::set<std::string, std::less<>> undecodable;
+  std::set<FieldPath> undecodable;
   for (const FieldError& error : result.errors)
     undecodable.insert(error.path);
   for (FieldError& error : validate_post2log(resource)) {

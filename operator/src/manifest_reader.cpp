@@ -13,7 +13,7 @@ ManifestReadResult read_post2log_manifest(std::string_view text, const PolicyChe
     return result;
   }
   if (loaded.documents.empty()) {
-    result.errors.push_back({"", 1, "no Post2Log found: the input holds no YAML document"});
+    result.errors.push_back({{}, 1, "no Post2Log found: the input holds no YAML document"});
     return result;
   }
   for (const YamlDocument& document : loaded.documents) {

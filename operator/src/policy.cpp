@@ -2,6 +2,8 @@
 
 #include <algorithm>
 
+#include "p2l/post2log_fields.hpp"
+
 namespace p2l {
 namespace {
 
@@ -34,7 +36,7 @@ std::string unsafe_directive(std::string_view line) {
 }
 
 void check_image(const std::optional<std::string>& image, const std::string& default_image,
-                 const Policy& policy, std::string path, std::vector<FieldError>& errors) {
+                 const Policy& policy, FieldPath path, std::vector<FieldError>& errors) {
   if (!image || *image == default_image) return;
   const bool allowed =
       std::any_of(policy.allowed_image_prefixes.begin(), policy.allowed_image_prefixes.end(),
@@ -82,30 +84,35 @@ std::vector<FieldError> check_policy(const Post2Log& resource, const Policy& pol
       const std::string_view line = config.substr(0, end);
       config = end == std::string_view::npos ? std::string_view{} : config.substr(end + 1);
       if (const std::string why = unsafe_directive(line); !why.empty()) {
-        errors.push_back({.path = "spec.fluentd.outputConfig",
-                          .message = "line " + std::to_string(line_number) + ": " + why +
-                                     "; refused by the operator's policy (allow it with "
-                                     "--allow-unsafe-fluentd-config)"});
+        errors.push_back(
+            {.path = spec_field_path<&Post2LogSpec::fluentd, &FluentdSpec::output_config>(),
+             .message = "line " + std::to_string(line_number) + ": " + why +
+                        "; refused by the operator's policy (allow it with "
+                        "--allow-unsafe-fluentd-config)"});
       }
     }
   }
-  check_image(spec.image.receiver, defaults.receiver_image, policy, "spec.image.receiver", errors);
-  check_image(spec.image.fluentd, defaults.fluentd_image, policy, "spec.image.fluentd", errors);
+  const FieldPath image = spec_field_path<&Post2LogSpec::image>();
+  check_image(spec.image.receiver, defaults.receiver_image, policy,
+              field_path<&ImageSpec::receiver>(image), errors);
+  check_image(spec.image.fluentd, defaults.fluentd_image, policy,
+              field_path<&ImageSpec::fluentd>(image), errors);
   if (spec.ingress) {
     for (const auto& [name, value] : spec.ingress->annotations) {
       if (annotation_allowed(name, policy)) continue;
-      errors.push_back({.path = "spec.ingress.annotations[\"" + name + "\"]",
-                        .message = "this annotation is not allowed by the operator's policy "
-                                   "(allow it with --allowed-ingress-annotation)"});
+      errors.push_back(
+          {.path = spec_field_path<&Post2LogSpec::ingress, &IngressSpec::annotations>().key(name),
+           .message = "this annotation is not allowed by the operator's policy "
+                      "(allow it with --allowed-ingress-annotation)"});
     }
   }
   if (spec.node_port && !policy.allow_node_port) {
-    errors.push_back({.path = "spec.nodePort",
+    errors.push_back({.path = spec_field_path<&Post2LogSpec::node_port>(),
                       .message = "node ports are not allowed by the operator's policy (allow "
                                  "them with --allow-node-port)"});
   }
   if (!spec.tolerations.empty() && !policy.allow_tolerations) {
-    errors.push_back({.path = "spec.tolerations",
+    errors.push_back({.path = spec_field_path<&Post2LogSpec::tolerations>(),
                       .message = "tolerations are not allowed by the operator's policy (allow "
                                  "them with --allow-tolerations)"});
   }

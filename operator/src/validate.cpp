@@ -7,6 +7,7 @@
 #include <string>
 
 #include "p2l/fluentd_config_check.hpp"
+#include "p2l/post2log_fields.hpp"
 #include "p2l/receiver_contract.hpp"
 
 namespace p2l {
@@ -19,7 +20,7 @@ bool matches(std::string_view text, const std::regex& pattern) {
 }
 
 template <typename Int>
-void check_range(Errors& errors, const std::string& path, Int value, Int min, Int max) {
+void check_range(Errors& errors, const FieldPath& path, Int value, Int min, Int max) {
   if (value < min) {
     errors.push_back(
         {path, {}, "must be >= " + std::to_string(min) + ", got " + std::to_string(value)});
@@ -29,7 +30,7 @@ void check_range(Errors& errors, const std::string& path, Int value, Int min, In
   }
 }
 
-void check_one_of(Errors& errors, const std::string& path, std::string_view value,
+void check_one_of(Errors& errors, const FieldPath& path, std::string_view value,
                   std::span<const std::string_view> allowed) {
   if (std::find(allowed.begin(), allowed.end(), value) != allowed.end()) return;
   std::string list;
@@ -38,12 +39,12 @@ void check_one_of(Errors& errors, const std::string& path, std::string_view valu
   errors.push_back({path, {}, "must be one of " + list + ", got \"" + std::string{value} + "\""});
 }
 
-void check_one_of(Errors& errors, const std::string& path, std::string_view value,
+void check_one_of(Errors& errors, const FieldPath& path, std::string_view value,
                   std::initializer_list<std::string_view> allowed) {
   check_one_of(errors, path, value, std::span{allowed.begin(), allowed.size()});
 }
 
-void check_size(Errors& errors, const std::string& path, std::string_view value,
+void check_size(Errors& errors, const FieldPath& path, std::string_view value,
                 std::string_view what) {
   if (!is_quantity(value)) {
     errors.push_back(
@@ -53,7 +54,7 @@ void check_size(Errors& errors, const std::string& path, std::string_view value,
   }
 }
 
-void check_endpoint(Errors& errors, const std::string& path, const std::string& endpoint) {
+void check_endpoint(Errors& errors, const FieldPath& path, const std::string& endpoint) {
   static const std::regex kPath{R"(/[A-Za-z0-9._~!$&'()*+,;=:@%/-]*)"};
   if (endpoint.empty() || endpoint.front() != '/') {
     errors.push_back(
@@ -71,7 +72,7 @@ void check_endpoint(Errors& errors, const std::string& path, const std::string& 
   }
 }
 
-void check_image(Errors& errors, const std::string& path, const std::optional<std::string>& image) {
+void check_image(Errors& errors, const FieldPath& path, const std::optional<std::string>& image) {
   if (!image) return;
   if (image->empty() || image->find_first_of(" \t\r\n") != std::string::npos) {
     errors.push_back({path, {}, "must be a container image reference, got \"" + *image + "\""});
@@ -82,10 +83,11 @@ void check_resources(Errors& errors, const FieldPath& path,
                      const std::optional<ResourceRequirements>& resources) {
   if (!resources) return;
   for (const auto& [part, quantities] :
-       {std::pair{"limits", &resources->limits}, std::pair{"requests", &resources->requests}}) {
+       {std::pair{field_path<&ResourceRequirements::limits>(path), &resources->limits},
+        std::pair{field_path<&ResourceRequirements::requests>(path), &resources->requests}}) {
     for (const auto& [name, value] : *quantities) {
       if (!is_quantity(value)) {
-        errors.push_back({path.key(part).key(name).str(),
+        errors.push_back({part.key(name),
                           {},
                           "must be a quantity such as 500m or 128Mi, got \"" + value + "\""});
       }
@@ -99,48 +101,51 @@ void check_tolerations(Errors& errors, const FieldPath& path,
     const Toleration& toleration = tolerations[i];
     FieldPath item = path.index(i);
     if (toleration.operator_name) {
-      check_one_of(errors, item.key("operator").str(), *toleration.operator_name,
+      check_one_of(errors, field_path<&Toleration::operator_name>(item), *toleration.operator_name,
                    {"Exists", "Equal"});
     }
     if (toleration.effect && !toleration.effect->empty()) {
-      check_one_of(errors, item.key("effect").str(), *toleration.effect,
+      check_one_of(errors, field_path<&Toleration::effect>(item), *toleration.effect,
                    {"NoSchedule", "PreferNoSchedule", "NoExecute"});
     }
     if (toleration.operator_name == "Exists" && toleration.value && !toleration.value->empty()) {
-      errors.push_back({item.key("value").str(), {}, "must be empty when operator is Exists"});
+      errors.push_back(
+          {field_path<&Toleration::value>(item), {}, "must be empty when operator is Exists"});
     }
   }
 }
 
 void check_metadata(Errors& errors, const ObjectMeta& metadata) {
   if (metadata.name.empty()) return;  // reported as missing while decoding
+  const FieldPath name = field_path<&Post2Log::metadata, &ObjectMeta::name>();
   if (metadata.name.size() > kMaxNameLength) {
-    errors.push_back({"metadata.name",
+    errors.push_back({name,
                       {},
                       "must be at most " + std::to_string(kMaxNameLength) +
                           " characters long so that child names such as NAME-99-fluentd fit 63, "
                           "got " +
                           std::to_string(metadata.name.size())});
   } else if (!is_dns1035_label(metadata.name)) {
-    errors.push_back({"metadata.name",
+    errors.push_back({name,
                       {},
                       "must start with a lowercase letter and contain only lowercase letters, "
                       "digits and '-' (it names the Service), got \"" +
                           metadata.name + "\""});
   }
   if (metadata.namespace_name && !is_dns1123_label(*metadata.namespace_name)) {
-    errors.push_back({"metadata.namespace",
+    errors.push_back({field_path<&Post2Log::metadata, &ObjectMeta::namespace_name>(),
                       {},
                       "must be a DNS label, got \"" + *metadata.namespace_name + "\""});
   }
 }
 
 void check_ingress(Errors& errors, const IngressSpec& ingress) {
+  const FieldPath path = spec_field_path<&Post2LogSpec::ingress>();
   if (ingress.host) {
     std::string_view host = *ingress.host;
     if (host.starts_with("*.")) host.remove_prefix(2);
     if (!is_dns1123_subdomain(host)) {
-      errors.push_back({"spec.ingress.host",
+      errors.push_back({field_path<&IngressSpec::host>(path),
                         {},
                         "must be a DNS name such as example.com (optionally starting with *.), "
                         "got \"" +
@@ -148,11 +153,12 @@ void check_ingress(Errors& errors, const IngressSpec& ingress) {
     }
   }
   if (ingress.class_name && !is_dns1123_subdomain(*ingress.class_name)) {
-    errors.push_back({"spec.ingress.className",
+    errors.push_back({field_path<&IngressSpec::class_name>(path),
                       {},
                       "must be the name of an IngressClass, got \"" + *ingress.class_name + "\""});
   }
-  check_one_of(errors, "spec.ingress.pathType", ingress.path_type, {"Exact", "Prefix"});
+  check_one_of(errors, field_path<&IngressSpec::path_type>(path), ingress.path_type,
+               {"Exact", "Prefix"});
 }
 
 // A Prometheus duration (its Duration type's pattern), as the PodMonitor's schema checks it.
@@ -161,14 +167,15 @@ void check_pod_monitor(Errors& errors, const PodMonitorSpec& monitor) {
       "0|(([0-9]+)y)?(([0-9]+)w)?(([0-9]+)d)?(([0-9]+)h)?(([0-9]+)m)?(([0-9]+)s)?(([0-9]+)ms)?"};
   if (monitor.interval && (monitor.interval->empty() || !matches(*monitor.interval, kDuration))) {
     errors.push_back(
-        {"spec.monitoring.podMonitor.interval",
+        {spec_field_path<&Post2LogSpec::monitoring, &MonitoringSpec::pod_monitor,
+                         &PodMonitorSpec::interval>(),
          {},
          "must be a Prometheus duration such as 30s or 1m, got \"" + *monitor.interval + "\""});
   }
 }
 
 void check_output_config_field(Errors& errors, const std::string& output_config) {
-  const std::string path = "spec.fluentd.outputConfig";
+  const FieldPath path = spec_field_path<&Post2LogSpec::fluentd, &FluentdSpec::output_config>();
   if (output_config.size() > 65536) {
     errors.push_back({path, {}, "must be at most 65536 characters long"});
     return;
@@ -206,40 +213,46 @@ std::vector<FieldError> validate_post2log(const Post2Log& resource) {
   Errors errors;
   const Post2LogSpec& spec = resource.spec;
   check_metadata(errors, resource.metadata);
-  check_range(errors, "spec.port", spec.port, 1, 65535);
-  check_endpoint(errors, "spec.endpoint", spec.endpoint);
-  if (spec.node_port) check_range(errors, "spec.nodePort", *spec.node_port, 30000, 32767);
+  check_range(errors, spec_field_path<&Post2LogSpec::port>(), spec.port, 1, 65535);
+  check_endpoint(errors, spec_field_path<&Post2LogSpec::endpoint>(), spec.endpoint);
+  if (spec.node_port) {
+    check_range(errors, spec_field_path<&Post2LogSpec::node_port>(), *spec.node_port, 30000, 32767);
+  }
   if (spec.ingress) check_ingress(errors, *spec.ingress);
   if (spec.monitoring.pod_monitor) check_pod_monitor(errors, *spec.monitoring.pod_monitor);
-  check_range(errors, "spec.workers", spec.workers,
+  check_range(errors, spec_field_path<&Post2LogSpec::workers>(), spec.workers,
               static_cast<std::int32_t>(receiver_contract::kWorkersRange.min),
               static_cast<std::int32_t>(receiver_contract::kWorkersRange.max));
-  check_range(errors, "spec.replicas", spec.replicas, 1, kMaxReplicas);
-  check_size(errors, "spec.storage", spec.storage, "the log volume");
+  check_range(errors, spec_field_path<&Post2LogSpec::replicas>(), spec.replicas, 1, kMaxReplicas);
+  check_size(errors, spec_field_path<&Post2LogSpec::storage>(), spec.storage, "the log volume");
   if (spec.storage_class_name && !is_dns1123_subdomain(*spec.storage_class_name)) {
     errors.push_back(
-        {"spec.storageClassName",
+        {spec_field_path<&Post2LogSpec::storage_class_name>(),
          {},
          "must be the name of a StorageClass, got \"" + *spec.storage_class_name + "\""});
   }
-  check_range(errors, "spec.rotation.maxBytes", spec.rotation.max_bytes, std::int64_t{1024},
-              std::int64_t{1073741824});
+  const FieldPath rotation = spec_field_path<&Post2LogSpec::rotation>();
+  check_range(errors, field_path<&Rotation::max_bytes>(rotation), spec.rotation.max_bytes,
+              std::int64_t{1024}, std::int64_t{1073741824});
   // Narrower than the receiver accepts: a hundred files of up to 1 GiB per worker is plenty.
   static_assert(receiver_contract::kRotationBackupsRange.contains(100));
-  check_range(errors, "spec.rotation.backups", spec.rotation.backups, 1, 100);
-  check_one_of(errors, "spec.logLevel", spec.log_level, receiver_contract::kLogLevels);
-  check_size(errors, "spec.fluentd.storage", spec.fluentd.storage, "the Fluentd volume");
+  check_range(errors, field_path<&Rotation::backups>(rotation), spec.rotation.backups, 1, 100);
+  check_one_of(errors, spec_field_path<&Post2LogSpec::log_level>(), spec.log_level,
+               receiver_contract::kLogLevels);
+  check_size(errors, spec_field_path<&Post2LogSpec::fluentd, &FluentdSpec::storage>(),
+             spec.fluentd.storage, "the Fluentd volume");
   check_output_config_field(errors, spec.fluentd.output_config);
-  check_image(errors, "spec.image.receiver", spec.image.receiver);
-  check_image(errors, "spec.image.fluentd", spec.image.fluentd);
+  const FieldPath image = spec_field_path<&Post2LogSpec::image>();
+  check_image(errors, field_path<&ImageSpec::receiver>(image), spec.image.receiver);
+  check_image(errors, field_path<&ImageSpec::fluentd>(image), spec.image.fluentd);
   if (spec.image.pull_policy) {
-    check_one_of(errors, "spec.image.pullPolicy", *spec.image.pull_policy,
+    check_one_of(errors, field_path<&ImageSpec::pull_policy>(image), *spec.image.pull_policy,
                  {"Always", "IfNotPresent", "Never"});
   }
-  const FieldPath resources = FieldPath{}.key("spec").key("resources");
-  check_resources(errors, resources.key("receiver"), spec.resources.receiver);
-  check_resources(errors, resources.key("fluentd"), spec.resources.fluentd);
-  check_tolerations(errors, FieldPath{}.key("spec").key("tolerations"), spec.tolerations);
+  const FieldPath resources = spec_field_path<&Post2LogSpec::resources>();
+  check_resources(errors, field_path<&PodResources::receiver>(resources), spec.resources.receiver);
+  check_resources(errors, field_path<&PodResources::fluentd>(resources), spec.resources.fluentd);
+  check_tolerations(errors, spec_field_path<&Post2LogSpec::tolerations>(), spec.tolerations);
   return errors;
 }
 

@@ -1,10 +1,15 @@
 #include <functional>
 #include <regex>
+#include <set>
+#include <type_traits>
+#include <variant>
 
 #include <gtest/gtest.h>
 
 #include "p2l/decode.hpp"
+#include "p2l/policy.hpp"
 #include "p2l/post2log_fields.hpp"
+#include "p2l/validate.hpp"
 #include "p2l/yaml_json.hpp"
 #include "test_support.hpp"
 
@@ -243,6 +248,130 @@ TEST(Crd, QuantityPatternsMatchTheModel) {
               decode_with("/resources/receiver/limits/cpu", value).empty())
         << "limits.cpu = \"" << value << "\"";
   }
+}
+
+}  // namespace
+}  // namespace p2l
+
+namespace p2l {
+namespace {
+
+// Whether the CRD describes a field at `path`: names go through properties (or
+// additionalProperties, for maps), indices through items, and anything goes below
+// x-kubernetes-preserve-unknown-fields. metadata is the API server's ObjectMeta, which a CRD
+// leaves as a bare object, so its names are checked against ObjectMeta's.
+bool crd_has(const json& crd, const FieldPath& path) {
+  static const std::set<std::string> kObjectMeta{"name",   "namespace",   "uid",
+                                                 "labels", "annotations", "generateName"};
+  const auto& segments = path.segments();
+  if (!segments.empty() && segments[0] == FieldPath::Segment{"metadata"}) {
+    if (segments.size() == 1) return true;
+    const auto* name = std::get_if<std::string>(&segments[1]);
+    return segments.size() == 2 && name && kObjectMeta.contains(*name);
+  }
+  const json* schema = &root_schema(crd);
+  for (const FieldPath::Segment& segment : segments) {
+    if (schema->value("x-kubernetes-preserve-unknown-fields", false)) return true;
+    if (const auto* name = std::get_if<std::string>(&segment)) {
+      if (schema->contains("properties") && (*schema)["properties"].contains(*name)) {
+        schema = &(*schema)["properties"][*name];
+      } else if (schema->contains("additionalProperties") &&
+                 (*schema)["additionalProperties"].is_object()) {
+        schema = &(*schema)["additionalProperties"];
+      } else {
+        return false;
+      }
+    } else if (schema->contains("items")) {
+      schema = &(*schema)["items"];
+    } else {
+      return false;
+    }
+  }
+  return true;
+}
+
+template <typename T>
+void collect_table(const FieldPath& base, std::vector<FieldPath>& out);
+
+// The path of `field` and of every field below it (a list by its first item).
+template <typename Struct, typename Member>
+void collect_field(const FieldPath& base, const Field<Struct, Member>& field,
+                   std::vector<FieldPath>& out) {
+  const FieldPath path = base.key(field.name);
+  out.push_back(path);
+  using Held = typename detail::Nested<Member>::type;
+  if constexpr (HasFieldTable<Held>) {
+    collect_table<Held>(path, out);
+  } else if constexpr (requires { typename Member::value_type; }) {
+    // A list of objects (other containers hold no field table).
+    using Item = typename Member::value_type;
+    if constexpr (HasFieldTable<Item>) collect_table<Item>(path.index(0), out);
+  }
+}
+
+template <typename T>
+void collect_table(const FieldPath& base, std::vector<FieldPath>& out) {
+  std::apply([&](const auto&... field) { (collect_field(base, field, out), ...); },
+             FieldTable<T>::fields);
+}
+
+// Error paths are built from the field tables only (field_path), so every table path being in
+// the CRD means every path an error names is one the CRD knows.
+TEST(Crd, EveryFieldOfTheTablesIsInTheSchema) {
+  const json crd = load_crd();
+  std::vector<FieldPath> paths;
+  collect_table<Post2Log>(FieldPath{}, paths);
+  for (const FieldPath& path : paths)
+    EXPECT_TRUE(crd_has(crd, path)) << path;
+  EXPECT_GE(paths.size(), 45u);
+  for (const FieldPath& unknown :
+       {FieldPath{"spec", "portName"}, FieldPath{"spec", "tolerations"}.index(0).key("bogus"),
+        FieldPath{"spec", "port"}.index(0), FieldPath{"metadata", "bogus"}}) {
+    EXPECT_FALSE(crd_has(crd, unknown)) << unknown;
+  }
+}
+
+// A resource that breaks every rule validate_post2log and check_policy know.
+Post2Log everything_wrong() {
+  Post2Log resource;
+  resource.metadata = {.name = "Demo", .namespace_name = "Not_A_Label", .uid = {}};
+  Post2LogSpec& spec = resource.spec;
+  spec.port = 0;
+  spec.endpoint = "relative";
+  spec.node_port = 1;
+  spec.ingress = IngressSpec{.annotations = {{"example.com/config-snippet", "x"}},
+                             .host = "-bad-",
+                             .class_name = "Bad_Class",
+                             .path_type = "Any"};
+  spec.monitoring.pod_monitor = PodMonitorSpec{.interval = "soon", .labels = {}};
+  spec.workers = 0;
+  spec.replicas = 0;
+  spec.storage = "big";
+  spec.storage_class_name = "Bad_Class";
+  spec.rotation = {.max_bytes = 1, .backups = 0};
+  spec.log_level = "loud";
+  spec.fluentd.storage = "0";
+  spec.fluentd.output_config = "</x>\n@include other.conf\n";
+  spec.image = {.receiver = "", .fluentd = "two words", .pull_policy = "Sometimes"};
+  const ResourceRequirements bad{.limits = {{"cpu", "lots"}}, .requests = {{"memory", "-1"}}};
+  spec.resources = {.receiver = bad, .fluentd = bad};
+  spec.tolerations = {{.key = "k", .operator_name = "Maybe", .value = {}, .effect = "Soon"},
+                      {.key = "k", .operator_name = "Exists", .value = "v", .effect = {}}};
+  return resource;
+}
+
+TEST(Crd, EveryPathAnErrorNamesIsInTheSchema) {
+  const json crd = load_crd();
+  const Post2Log resource = everything_wrong();
+  std::vector<FieldError> errors = validate_post2log(resource);
+  for (FieldError& error : check_policy(resource, Policy{}, RenderOptions{}))
+    errors.push_back(std::move(error));
+  std::set<FieldPath> paths;
+  for (const FieldError& error : errors) {
+    EXPECT_TRUE(crd_has(crd, error.path)) << describe(error);
+    paths.insert(error.path);
+  }
+  EXPECT_GE(paths.size(), 30u) << summarize(errors, 100, 100000);
 }
 
 }  // namespace

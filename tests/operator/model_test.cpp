@@ -334,7 +334,7 @@ TEST(Model, ManyErrorsAreSummarizedInABoundedMessage) {
   // A 64 KiB outputConfig of "</x>" lines once gave 13,001 errors, all copied into the status.
   std::vector<FieldError> errors;
   for (int i = 1; i <= 13001; ++i) {
-    errors.push_back({.path = "spec.fluentd.outputConfig",
+    errors.push_back({.path = FieldPath{"spec", "fluentd", "outputConfig"},
                       .message = "line " + std::to_string(i) + ": </x> closes nothing"});
   }
   const std::string message = summarize(errors);
@@ -344,7 +344,8 @@ TEST(Model, ManyErrorsAreSummarizedInABoundedMessage) {
   EXPECT_NE(message.find("; and 12996 more"), std::string::npos) << message;
   EXPECT_LE(message.size(), 2048U);
 
-  const std::vector<FieldError> long_one{{.path = "spec", .message = std::string(5000, 'x')}};
+  const std::vector<FieldError> long_one{
+      {.path = FieldPath{"spec"}, .message = std::string(5000, 'x')}};
   const std::string cut = summarize(long_one);
   EXPECT_EQ(cut.size(), 2048U);
   EXPECT_EQ(cut.substr(cut.size() - 4), " ...");

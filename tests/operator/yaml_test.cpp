@@ -47,9 +47,9 @@ TEST(YamlLoad, RecordsTheLineOfEveryField) {
       "# comment\nspec:\n  rotation:\n    backups: 0\n  list:\n    - a\n    - b\n");
   ASSERT_EQ(result.documents.size(), 1u);
   const LineMap& lines = result.documents[0].lines;
-  EXPECT_EQ(lines.at("spec"), 2);
-  EXPECT_EQ(lines.at("spec.rotation.backups"), 4);
-  EXPECT_EQ(lines.at("spec.list[1]"), 7);
+  EXPECT_EQ(lines.at(FieldPath{"spec"}), 2);
+  EXPECT_EQ(lines.at(FieldPath{"spec", "rotation", "backups"}), 4);
+  EXPECT_EQ(lines.at(FieldPath{"spec", "list"}.index(1)), 7);
 }
 
 TEST(YamlLoad, SplitsDocumentsAndSkipsEmptyOnes) {
@@ -57,7 +57,7 @@ TEST(YamlLoad, SplitsDocumentsAndSkipsEmptyOnes) {
   ASSERT_EQ(result.documents.size(), 2u);
   EXPECT_EQ(result.documents[0].value, json({{"a", 1}}));
   EXPECT_EQ(result.documents[1].value, json({{"b", 2}}));
-  EXPECT_EQ(result.documents[1].lines.at("b"), 6);
+  EXPECT_EQ(result.documents[1].lines.at(FieldPath{"b"}), 6);
 }
 
 TEST(YamlLoad, ReportsSyntaxErrorsWithTheirLine) {

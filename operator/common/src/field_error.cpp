@@ -1,10 +1,12 @@
 #include "p2l/field_error.hpp"
 
 #include <algorithm>
+#include <ostream>
 
 namespace p2l {
 namespace {
 
+// Names that read unambiguously after a dot; any other is written as a quoted key.
 bool is_plain_key(std::string_view name) {
   return !name.empty() && std::all_of(name.begin(), name.end(), [](char c) {
     return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '_' ||
@@ -12,61 +14,82 @@ bool is_plain_key(std::string_view name) {
   });
 }
 
-// Drops the last segment: `a.b[2]` -> `a.b`, `a["x.y"]` -> `a`.
-std::string parent_of(const std::string& path) {
-  if (path.empty()) return path;
-  if (path.back() == ']') {
-    // Skip a quoted key backwards so dots or brackets inside it are not taken for separators.
-    std::size_t pos = path.size() - 1;
-    if (pos > 0 && path[pos - 1] == '"') {
-      std::size_t quote = path.rfind("[\"", pos - 2);
-      return quote == std::string::npos ? std::string{} : path.substr(0, quote);
-    }
-    std::size_t open = path.rfind('[');
-    return open == std::string::npos ? std::string{} : path.substr(0, open);
+void append_key(std::string& text, std::string_view name) {
+  if (is_plain_key(name)) {
+    if (!text.empty()) text += '.';
+    text += name;
+    return;
   }
-  std::size_t cut = path.find_last_of(".]");
-  if (cut == std::string::npos) return {};
-  return path[cut] == ']' ? path.substr(0, cut + 1) : path.substr(0, cut);
+  text += "[\"";
+  for (char c : name) {
+    if (c == '"' || c == '\\') text += '\\';
+    text += c;
+  }
+  text += "\"]";
 }
 
 }  // namespace
 
+FieldPath::FieldPath(std::initializer_list<std::string_view> names) {
+  segments_.reserve(names.size());
+  for (std::string_view name : names)
+    segments_.emplace_back(std::string{name});
+}
+
 FieldPath FieldPath::key(std::string_view name) const {
-  std::string text = text_;
-  if (is_plain_key(name)) {
-    if (!text.empty()) text += '.';
-    text += name;
-  } else {
-    text += "[\"";
-    for (char c : name) {
-      if (c == '"' || c == '\\') text += '\\';
-      text += c;
-    }
-    text += "\"]";
-  }
-  return FieldPath{std::move(text)};
+  FieldPath path = *this;
+  path.segments_.emplace_back(std::string{name});
+  return path;
 }
 
 FieldPath FieldPath::index(std::size_t position) const {
-  return FieldPath{text_ + "[" + std::to_string(position) + "]"};
+  FieldPath path = *this;
+  path.segments_.emplace_back(position);
+  return path;
+}
+
+FieldPath FieldPath::parent() const {
+  FieldPath path = *this;
+  if (!path.segments_.empty()) path.segments_.pop_back();
+  return path;
+}
+
+bool FieldPath::starts_with(const FieldPath& prefix) const {
+  return prefix.segments_.size() <= segments_.size() &&
+         std::equal(prefix.segments_.begin(), prefix.segments_.end(), segments_.begin());
+}
+
+std::string FieldPath::str() const {
+  std::string text;
+  for (const Segment& segment : segments_) {
+    if (const auto* name = std::get_if<std::string>(&segment)) {
+      append_key(text, *name);
+    } else {
+      text += '[' + std::to_string(std::get<std::size_t>(segment)) + ']';
+    }
+  }
+  return text;
+}
+
+std::ostream& operator<<(std::ostream& out, const FieldPath& path) {
+  return out << path.str();
+}
+
+std::optional<int> find_line(const LineMap& lines, const FieldPath& path) {
+  for (FieldPath at = path;; at = at.parent()) {
+    if (auto found = lines.find(at); found != lines.end()) return found->second;
+    if (at.empty()) return std::nullopt;
+  }
 }
 
 std::string describe(const FieldError& error) {
   if (error.path.empty()) return error.message;
-  return error.path + ": " + error.message;
+  return error.path.str() + ": " + error.message;
 }
 
 void attach_lines(std::vector<FieldError>& errors, const LineMap& lines) {
   for (FieldError& error : errors) {
-    if (error.line) continue;
-    for (std::string path = error.path;; path = parent_of(path)) {
-      if (auto found = lines.find(path); found != lines.end()) {
-        error.line = found->second;
-        break;
-      }
-      if (path.empty()) break;
-    }
+    if (!error.line) error.line = find_line(lines, error.path);
   }
 }
 

@@ -94,7 +94,7 @@ struct Converter {
         std::size_t index = 0;
         for (const YAML::Node& item : node) {
           FieldPath item_path = path.index(index++);
-          lines.emplace(item_path.str(), item.Mark().line + 1);
+          lines.emplace(item_path, item.Mark().line + 1);
           array.push_back(convert(item, item_path));
         }
         return array;
@@ -122,7 +122,7 @@ struct Converter {
         throw YAML::ParserException(key.Mark(), "duplicate key \"" + name + "\"");
       }
       FieldPath child = path.key(name);
-      lines.emplace(child.str(), key_line);
+      lines.emplace(child, key_line);
       object[name] = convert(it->second, child);
     }
     return object;
@@ -150,7 +150,7 @@ YamlLoadResult load_yaml_documents(std::string_view text) {
     for (const YAML::Node& root : YAML::LoadAll(std::string{text})) {
       if (root.IsNull()) continue;
       YamlDocument document{json{}, {}, root.Mark().line + 1};
-      document.lines.emplace("", document.first_line);
+      document.lines.emplace(FieldPath{}, document.first_line);
       Converter converter{document.lines};
       document.value = converter.convert(root, FieldPath{});
       result.documents.push_back(std::move(document));
@@ -159,7 +159,7 @@ YamlLoadResult load_yaml_documents(std::string_view text) {
     result.documents.clear();
     std::optional<int> line;
     if (!error.mark.is_null()) line = error.mark.line + 1;
-    result.error = FieldError{"", line, "invalid YAML: " + error.msg};
+    result.error = FieldError{{}, line, "invalid YAML: " + error.msg};
   }
   return result;
 }

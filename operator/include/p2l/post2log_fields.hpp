@@ -1,8 +1,11 @@
 #pragma once
 
+#include <optional>
 #include <string_view>
 #include <tuple>
+#include <type_traits>
 
+#include "p2l/field_error.hpp"
 #include "p2l/post2log.hpp"
 
 namespace p2l {
@@ -29,7 +32,8 @@ template <typename Struct, typename Member>
 Field(std::string_view, Member Struct::*, Codec) -> Field<Struct, Member>;
 
 // The one list of a struct's API fields, in the API's order. decode_post2log reads the fields
-// (and reports any other as unknown) from it, and to_json writes them from it.
+// (and reports any other as unknown) from it, to_json writes them from it, and the paths of
+// validation errors name them from it (field_path).
 template <typename T>
 struct FieldTable;
 
@@ -132,6 +136,92 @@ struct FieldTable<ObjectMeta> {
                                      Field{"namespace", &ObjectMeta::namespace_name},
                                      Field{"uid", &ObjectMeta::uid}};
 };
+
+// The top level: the fields of the model besides apiVersion and kind, which are constants.
+template <>
+struct FieldTable<Post2Log> {
+  static constexpr std::tuple fields{Field{"metadata", &Post2Log::metadata},
+                                     Field{"spec", &Post2Log::spec}};
+};
+
+namespace detail {
+
+template <auto Member>
+struct MemberOf;
+template <typename Struct, typename Member, Member Struct::*pointer>
+struct MemberOf<pointer> {
+  using owner = Struct;
+  using type = Member;
+};
+
+// The struct a member leads into: an optional nested object counts as the object.
+template <typename T>
+struct Nested {
+  using type = T;
+};
+template <typename T>
+struct Nested<std::optional<T>> {
+  using type = T;
+};
+
+template <auto Member>
+consteval std::string_view name_in_table() {
+  using Owner = typename MemberOf<Member>::owner;
+  std::string_view name;
+  std::apply(
+      [&](const auto&... field) {
+        (
+            [&] {
+              if constexpr (std::is_same_v<decltype(field.member), decltype(Member)>) {
+                if (field.member == Member) name = field.name;
+              }
+            }(),
+            ...);
+      },
+      FieldTable<Owner>::fields);
+  return name;
+}
+
+template <auto Member>
+consteval std::string_view checked_name() {
+  constexpr std::string_view name = name_in_table<Member>();
+  static_assert(!name.empty(), "a member missing from its struct's field table");
+  return name;
+}
+
+// Whether each member belongs to the struct that the member before it holds.
+template <auto Last>
+consteval bool is_chain() {
+  return true;
+}
+template <auto First, auto Second, auto... Rest>
+consteval bool is_chain() {
+  using Holds = typename Nested<typename MemberOf<First>::type>::type;
+  return std::is_same_v<Holds, typename MemberOf<Second>::owner> && is_chain<Second, Rest...>();
+}
+
+}  // namespace detail
+
+// The API name of a member, from its struct's field table; a member the table does not list
+// does not compile.
+template <auto Member>
+inline constexpr std::string_view field_name = detail::checked_name<Member>();
+
+// The path of a field reached from `base` through `Members`, each a member of the struct the
+// one before holds: field_path<&Post2Log::spec, &Post2LogSpec::rotation, &Rotation::backups>()
+// is spec.rotation.backups. Renaming a field in its table renames it here too.
+template <auto... Members>
+[[nodiscard]] FieldPath field_path(FieldPath base = {}) {
+  static_assert(detail::is_chain<Members...>(), "each member must belong to the one before");
+  ((base = base.key(field_name<Members>)), ...);
+  return base;
+}
+
+// A field below spec, where most error paths lead.
+template <auto... Members>
+[[nodiscard]] FieldPath spec_field_path() {
+  return field_path<&Post2Log::spec, Members...>();
+}
 
 // Serialisation in the API's field names, from the field tables: unset optionals, empty maps
 // and lists, and nested objects with nothing set are left out.

@@ -13,7 +13,7 @@ namespace p2l {
 // One YAML document converted to JSON, with the line of every field it contains.
 struct YamlDocument {
   nlohmann::json value;
-  LineMap lines;   // keyed by FieldPath::str(); the root ("") maps to the document's first line
+  LineMap lines;   // the root maps to the document's first line
   int first_line;  // 1-based
 };
 
