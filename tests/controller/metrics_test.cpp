@@ -42,11 +42,12 @@ TEST(Metrics, RendersReconcilesHistogramQueueAndRequests) {
 class ScriptedTransport : public kube::Transport {
  public:
   kube::Response send(const kube::Request& request) override {
-    if (request.method == "DELETE") throw kube::TransportError("connection refused");
+    if (request.method == "DELETE")
+      throw kube::TransportError(kube::TransportErrorKind::cannot_connect, "connection refused");
     return {.status = request.method == "POST" ? 201 : 200};
   }
   std::unique_ptr<kube::Stream> open_stream(const kube::Request&) override {
-    throw kube::TransportError("no streams here");
+    throw kube::TransportError(kube::TransportErrorKind::other, "no streams here");
   }
 };
 

@@ -8,7 +8,9 @@
 #include <sstream>
 
 #include "control_plane.hpp"
+#include "p2l/kube/cpprest_transport.hpp"
 #include "p2l/kube/errors.hpp"
+#include "p2l/kube/kubeconfig.hpp"
 #include "p2l/kube/reflector.hpp"
 #include "p2l/yaml_json.hpp"
 
@@ -103,6 +105,21 @@ TEST_F(ApiServerFaults, TooOldResourceVersionIsExpired) {
   integration_logger().info("a watch from resourceVersion 1 answers: {}", event->object.dump());
 }
 
+// The real API server's certificate checked against a CA that did not sign it.
+TEST_F(ApiServerFaults, UntrustedServerCertificateIsATlsFailure) {
+  Connection connection = load_kubeconfig({ControlPlane::instance().kubeconfig()});
+  ASSERT_FALSE(connection.client_cert_pem.empty());
+  connection.ca_pem = connection.client_cert_pem;
+  connection.ca_file.clear();
+  auto transport = make_cpprest_transport(connection, integration_logger());
+  try {
+    (void)transport->send({.method = "GET", .target = "/version"});
+    FAIL() << "the server's certificate was trusted";
+  } catch (const TransportError& error) {
+    EXPECT_EQ(error.kind(), TransportErrorKind::tls) << error.what();
+  }
+}
+
 TEST_F(ApiServerFaults, WatchAndReflectorSurviveKillingTheApiServer) {
   auto& plane = ControlPlane::instance();
   ScopedNamespace ns(client, "kill");
@@ -137,7 +154,7 @@ TEST_F(ApiServerFaults, WatchAndReflectorSurviveKillingTheApiServer) {
       }
       return std::string("ended cleanly");
     } catch (const TransportError& error) {
-      return std::string("TransportError: ") + error.what();
+      return std::string(to_string(error.kind())) + ": " + error.what();
     }
   });
 
@@ -145,7 +162,8 @@ TEST_F(ApiServerFaults, WatchAndReflectorSurviveKillingTheApiServer) {
   ASSERT_EQ(raw_result.wait_for(30s), std::future_status::ready) << "the raw watch hangs";
   const std::string raw_outcome = raw_result.get();
   integration_logger().info("raw watch after kill -9: {}", raw_outcome);
-  EXPECT_EQ(raw_outcome.rfind("TransportError", 0), 0U) << raw_outcome;
+  EXPECT_EQ(raw_outcome.rfind(to_string(TransportErrorKind::connection_lost), 0), 0U)
+      << raw_outcome;
 
   std::this_thread::sleep_for(3s);  // the reflector fails to reconnect a few times
   plane.start_apiserver();

@@ -73,7 +73,8 @@ void ServerConnection::hang(std::chrono::milliseconds limit) {
   }
 }
 
-FaultServer::FaultServer(Script script) : script_(std::move(script)) {
+FaultServer::FaultServer(Script script, bool read_requests)
+    : script_(std::move(script)), read_requests_(read_requests) {
   listen_fd_ = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
   if (listen_fd_ < 0) throw std::runtime_error("socket failed");
   const int on = 1;
@@ -113,6 +114,11 @@ void FaultServer::accept_loop() {
     if (fd < 0) continue;
     workers_.emplace_back([this, fd] {
       ServerConnection connection(fd, stopping_);
+      if (!read_requests_) {
+        script_(connection, {});
+        ::close(fd);
+        return;
+      }
       // A kept-alive connection may carry several requests; each gets the script.
       for (;;) {
         const std::string request = connection.read_request();

@@ -39,7 +39,9 @@ class FaultServer {
  public:
   using Script = std::function<void(ServerConnection& connection, const std::string& request)>;
 
-  explicit FaultServer(Script script);
+  // With `read_requests` false the script runs as soon as a connection is accepted, with an
+  // empty request, for peers that do not speak plain HTTP (a TLS client hello).
+  explicit FaultServer(Script script, bool read_requests = true);
   ~FaultServer();
   FaultServer(const FaultServer&) = delete;
   FaultServer& operator=(const FaultServer&) = delete;
@@ -52,6 +54,7 @@ class FaultServer {
   void accept_loop();
 
   Script script_;
+  bool read_requests_;
   int listen_fd_ = -1;
   int port_ = 0;
   std::atomic<bool> stopping_{false};

@@ -64,6 +64,31 @@ TEST(Kubeconfig, InlineDataResolvesToPem) {
   EXPECT_EQ(connection.token, nullptr);
 }
 
+// Inline data as people write it: wrapped over lines, with or without the padding.
+TEST(Kubeconfig, InlineDataMayBeWrappedOrUnpadded) {
+  std::string wrapped = base64(kCaPem);
+  for (std::size_t at = 20; at < wrapped.size(); at += 23)
+    wrapped.insert(at, "\n      ");
+  std::string unpadded = base64(kKeyPem);
+  ASSERT_TRUE(unpadded.ends_with('='));
+  while (unpadded.ends_with('='))
+    unpadded.pop_back();
+  TempDir dir;
+  const auto file = dir.write("config",
+                              "clusters:\n- name: c\n  cluster:\n    server: https://h\n"
+                              "    certificate-authority-data: |\n      " +
+                                  wrapped +
+                                  "\n"
+                                  "users: [{name: u, user: {client-certificate-data: '" +
+                                  base64(kCertPem) + "', client-key-data: '" + unpadded +
+                                  "'}}]\n"
+                                  "contexts: [{name: x, context: {cluster: c, user: u}}]\n"
+                                  "current-context: x\n");
+  const Connection connection = load_kubeconfig({file});
+  EXPECT_EQ(connection.ca_pem, kCaPem);
+  EXPECT_EQ(connection.client_key_pem, kKeyPem);
+}
+
 TEST(Kubeconfig, FilesAreRelativeToTheKubeconfig) {
   TempDir dir;
   dir.write("pki/ca.crt", kCaPem);
@@ -204,6 +229,13 @@ TEST(Kubeconfig, ErrorsNameFileAndField) {
       "users: [{name: u, user: {}}]\n" +
           good_context,
       "clusters[c].cluster.certificate-authority-data: not valid base64");
+  for (const std::string bad : {"YWJj=ZA==", "YWJjZ", "YW Jj!A=="}) {
+    expect_config_error(
+        "clusters: [{name: c, cluster: {server: 'https://h'}}]\n"
+        "users: [{name: u, user: {token: t, client-key-data: '" +
+            bad + "'}}]\n" + good_context,
+        "users[u].user.client-key-data: not valid base64");
+  }
   expect_config_error("clusters: [{name: c, cluster: {certificate-authority: x}}]\n",
                       "clusters[c].cluster.server: is required");
   expect_config_error("clusters: [{name: c, cluster: {server: [1]}}]\n",

@@ -1,5 +1,6 @@
 #include "temp_dir.hpp"
 
+#include <cpprest/asyncrt_utils.h>
 #include <unistd.h>
 
 #include <fstream>
@@ -28,30 +29,7 @@ std::filesystem::path TempDir::write(std::string_view name, std::string_view tex
 }
 
 std::string base64(std::string_view bytes) {
-  static constexpr std::string_view kAlphabet =
-      "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
-  std::string encoded;
-  std::size_t i = 0;
-  for (; i + 2 < bytes.size(); i += 3) {
-    const auto n = (static_cast<unsigned>(static_cast<unsigned char>(bytes[i])) << 16U) |
-                   (static_cast<unsigned>(static_cast<unsigned char>(bytes[i + 1])) << 8U) |
-                   static_cast<unsigned>(static_cast<unsigned char>(bytes[i + 2]));
-    encoded += kAlphabet[(n >> 18U) & 63U];
-    encoded += kAlphabet[(n >> 12U) & 63U];
-    encoded += kAlphabet[(n >> 6U) & 63U];
-    encoded += kAlphabet[n & 63U];
-  }
-  if (i < bytes.size()) {
-    unsigned n = static_cast<unsigned>(static_cast<unsigned char>(bytes[i])) << 16U;
-    if (i + 1 < bytes.size()) {
-      n |= static_cast<unsigned>(static_cast<unsigned char>(bytes[i + 1])) << 8U;
-    }
-    encoded += kAlphabet[(n >> 18U) & 63U];
-    encoded += kAlphabet[(n >> 12U) & 63U];
-    encoded += i + 1 < bytes.size() ? kAlphabet[(n >> 6U) & 63U] : '=';
-    encoded += '=';
-  }
-  return encoded;
+  return utility::conversions::to_base64(std::vector<unsigned char>(bytes.begin(), bytes.end()));
 }
 
 }  // namespace p2l::kube::testing

@@ -14,6 +14,34 @@ std::string describe(int http_status, const std::string& reason, const std::stri
 
 }  // namespace
 
+std::string_view to_string(TransportErrorKind kind) {
+  switch (kind) {
+    case TransportErrorKind::cannot_connect:
+      return "cannot connect";
+    case TransportErrorKind::name_resolution:
+      return "cannot resolve the host name";
+    case TransportErrorKind::tls:
+      return "TLS failed";
+    case TransportErrorKind::not_sent:
+      return "the connection closed before the request was sent";
+    case TransportErrorKind::connection_lost:
+      return "the connection broke";
+    case TransportErrorKind::timeout:
+      return "timed out";
+    case TransportErrorKind::malformed:
+      return "malformed answer";
+    case TransportErrorKind::canceled:
+      return "canceled";
+    case TransportErrorKind::other:
+      break;
+  }
+  return "transport failure";
+}
+
+TransportError::TransportError(TransportErrorKind kind, const std::string& message,
+                               std::error_code code)
+    : KubeError(message), kind_(kind), code_(code) {}
+
 ApiError::ApiError(int http_status, std::string reason, std::string message, std::string body)
     : KubeError(describe(http_status, reason, message)),
       http_status_(http_status),

@@ -16,7 +16,8 @@ bool success(int status) {
 json parse_body(const Request& request, const Response& response) {
   auto body = json::parse(response.body, nullptr, false);
   if (body.is_discarded()) {
-    throw TransportError(request.method + " " + request.target + ": the answer is not JSON");
+    throw TransportError(TransportErrorKind::malformed,
+                         request.method + " " + request.target + ": the answer is not JSON");
   }
   return body;
 }

@@ -5,11 +5,14 @@
 
 #include <cpprest/http_client.h>
 #include <cpprest/producerconsumerstream.h>
+#include <openssl/err.h>
 #include <openssl/ssl.h>
+#include <boost/asio/ip/tcp.hpp>
 #include <boost/asio/ssl.hpp>
 
 #include <array>
 #include <atomic>
+#include <cerrno>
 #include <filesystem>
 #include <fstream>
 #include <map>
@@ -114,6 +117,95 @@ http_client_config make_config(const std::shared_ptr<const TlsMaterial>& tls, bo
   return config;
 }
 
+// Where the connections go (the proxy when there is one), for telling failures apart.
+struct Peer {
+  std::string host;
+  std::string port;
+  bool tls = false;  // the API server is reached over TLS
+};
+
+Peer peer_of(const std::string& server, const std::optional<std::string>& proxy) {
+  const web::uri target(server);
+  const web::uri connected = proxy ? web::uri(*proxy) : target;
+  const bool tls = target.scheme() == "https";
+  int port = connected.port();
+  if (port <= 0) port = connected.scheme() == "https" ? 443 : 80;
+  return {connected.host(), std::to_string(port), tls};
+}
+
+// The error of looking the host name up now; none when it resolves.
+std::error_code lookup_error(const Peer& peer) {
+  boost::asio::io_context io;
+  boost::asio::ip::tcp::resolver resolver(io);
+  boost::system::error_code error;
+  (void)resolver.resolve(peer.host, peer.port, error);
+  return error;
+}
+
+// cpprestsdk reports socket failures as an http_exception whose code it has folded into a
+// plain number: a refused connect and a failed header write both become EHOSTUNREACH, Asio's
+// end of file becomes 2 (ENOENT), a host name that does not resolve and a TLS peer that hangs
+// up (Asio's stream_truncated) both become 1 (EPERM), and an OpenSSL error stays OpenSSL's
+// packed number. What it finds wrong in the HTTP itself (a status line, a chunk size) has
+// no code.
+struct Cause {
+  TransportErrorKind kind;
+  std::error_code code;
+};
+
+Cause cause_of(const std::error_code& code, const Peer& peer) {
+  const auto as = [&code](TransportErrorKind kind) { return Cause{kind, code}; };
+  if (!code) return as(TransportErrorKind::malformed);
+  const int value = code.value();
+  if (const auto packed = static_cast<unsigned long>(value);
+      value > 0 && ERR_GET_LIB(packed) == ERR_LIB_SSL) {
+    // A peer gone without a TLS goodbye (an API server killed mid-watch) is a lost connection.
+    return as(ERR_GET_REASON(packed) == SSL_R_UNEXPECTED_EOF_WHILE_READING
+                  ? TransportErrorKind::connection_lost
+                  : TransportErrorKind::tls);
+  }
+  switch (value) {
+    case ETIMEDOUT:
+      return as(TransportErrorKind::timeout);
+    case ECANCELED:
+      return as(TransportErrorKind::canceled);
+    case ECONNREFUSED:
+    case EHOSTUNREACH:
+    case ENETUNREACH:
+      return as(TransportErrorKind::cannot_connect);
+    case EPIPE:  // only a write fails so: the request did not get out whole
+      return as(TransportErrorKind::not_sent);
+    case ECONNRESET:
+    case ECONNABORTED:
+    case ENOENT:
+      return as(TransportErrorKind::connection_lost);
+    case EPERM:
+      // Ambiguous: a name that does not resolve now was the cause; else the peer hung up.
+      if (const auto lookup = lookup_error(peer))
+        return {TransportErrorKind::name_resolution, lookup};
+      return as(peer.tls ? TransportErrorKind::connection_lost : TransportErrorKind::other);
+    default:
+      return as(TransportErrorKind::other);
+  }
+}
+
+// The TransportError for whatever cpprestsdk (or the TLS setup under it) threw.
+TransportError classify(const std::string& context, const std::exception& error, const Peer& peer) {
+  Cause cause{TransportErrorKind::other, {}};
+  if (const auto* http_error = dynamic_cast<const http::http_exception*>(&error)) {
+    cause = cause_of(http_error->error_code(), peer);
+  } else if (const auto* system_error = dynamic_cast<const boost::system::system_error*>(&error)) {
+    // From the TLS setup: the certificate, key or CA given for the handshake was refused.
+    const std::error_code code = system_error->code();
+    cause = system_error->code().category() == boost::asio::error::get_ssl_category()
+                ? Cause{TransportErrorKind::tls, code}
+                : cause_of(code, peer);
+  }
+  return TransportError(cause.kind,
+                        context + ": " + std::string(to_string(cause.kind)) + ": " + error.what(),
+                        cause.code);
+}
+
 http::http_request make_request(const Request& request) {
   http::http_request message(request.method);
   message.set_request_uri(web::uri(request.target));
@@ -134,8 +226,9 @@ std::string header_value(const http::http_headers& headers, const std::string& n
 class CpprestStream final : public Stream {
  public:
   CpprestStream(std::unique_ptr<http_client> client, pplx::cancellation_token_source cancel,
-                http::http_response response)
+                http::http_response response, Peer peer)
       : client_(std::move(client)),
+        peer_(std::move(peer)),
         cancel_(std::move(cancel)),
         response_(std::move(response)),
         body_(response_.body().streambuf()) {}
@@ -170,12 +263,14 @@ class CpprestStream final : public Stream {
 
  private:
   void read_some() {
-    if (canceled_) throw TransportError("watch stream canceled");
+    if (canceled_) throw TransportError(TransportErrorKind::canceled, "watch stream canceled");
     try {
       // Wait for one byte (or the end), then take whatever else has already arrived.
       const auto first = body_.bumpc().get();
       if (first == concurrency::streams::streambuf<uint8_t>::traits::eof()) {
-        if (canceled_) throw TransportError("watch stream canceled");
+        if (canceled_) {
+          throw TransportError(TransportErrorKind::canceled, "watch stream canceled");
+        }
         ended_ = true;
         return;
       }
@@ -191,11 +286,13 @@ class CpprestStream final : public Stream {
     } catch (const TransportError&) {
       throw;
     } catch (const std::exception& error) {
-      throw TransportError(std::string("watch stream broke: ") + error.what());
+      if (canceled_) throw TransportError(TransportErrorKind::canceled, "watch stream canceled");
+      throw classify("watch stream", error, peer_);
     }
   }
 
   std::unique_ptr<http_client> client_;
+  Peer peer_;
   pplx::cancellation_token_source cancel_;
   http::http_response response_;
   concurrency::streams::streambuf<uint8_t> body_;
@@ -225,34 +322,24 @@ class CpprestTransport final : public Transport {
     } catch (const std::exception& error) {
       throw ConfigError("proxy " + *proxy_ + " is not a valid URL: " + error.what());
     }
+    peer_ = peer_of(server_, proxy_);
   }
 
   Response send(const Request& request) override {
     try {
       return send_once(request);
-    } catch (const http::http_exception& error) {
-      // Whatever broke, the pooled connections may be dead too (a restarted server): start
-      // the next request on fresh ones.
-      forget_client(request.timeout);
+    } catch (const TransportError& error) {
       // cpprestsdk retries a reused connection the server had closed only when reading the
-      // status line fails; with a request body the write fails first ("Failed to write
-      // request body"). A request that was not written cannot have been processed, so it is
-      // safe to send again, once, on a new connection.
-      const std::string_view message = error.what();
-      if (message.starts_with("Failed to write request")) {
-        logger_.info("{} {}: {}; sending again on a new connection", request.method, request.target,
-                     message);
-        try {
-          return send_once(request);
-        } catch (const std::exception& retry_error) {
-          forget_client(request.timeout);
-          throw TransportError(request.method + " " + request.target + ": " + retry_error.what());
-        }
+      // status line fails; with a request body the write fails first (EPIPE, or EHOSTUNREACH
+      // for the headers, which is also its code for a refused connect). A request that was
+      // not written cannot have been processed, so it is safe to send again, once, on a new
+      // connection.
+      if (error.kind() != TransportErrorKind::not_sent &&
+          error.kind() != TransportErrorKind::cannot_connect) {
+        throw;
       }
-      throw TransportError(request.method + " " + request.target + ": " + error.what());
-    } catch (const std::exception& error) {
-      forget_client(request.timeout);
-      throw TransportError(request.method + " " + request.target + ": " + error.what());
+      logger_.info("{}; sending again on a new connection", error.what());
+      return send_once(request);
     }
   }
 
@@ -265,21 +352,28 @@ class CpprestTransport final : public Transport {
     try {
       auto response = client->request(make_request(request), cancel.get_token()).get();
       return std::make_unique<CpprestStream>(std::move(client), std::move(cancel),
-                                             std::move(response));
+                                             std::move(response), peer_);
     } catch (const std::exception& error) {
-      throw TransportError(request.method + " " + request.target + ": " + error.what());
+      throw classify(request.method + " " + request.target, error, peer_);
     }
   }
 
  private:
   Response send_once(const Request& request) {
-    auto client = client_for(request.timeout);
-    auto answer = client->request(make_request(request)).get();
-    Response response;
-    response.status = answer.status_code();
-    response.content_type = header_value(answer.headers(), "Content-Type");
-    response.body = answer.extract_utf8string(true).get();
-    return response;
+    try {
+      auto client = client_for(request.timeout);
+      auto answer = client->request(make_request(request)).get();
+      Response response;
+      response.status = answer.status_code();
+      response.content_type = header_value(answer.headers(), "Content-Type");
+      response.body = answer.extract_utf8string(true).get();
+      return response;
+    } catch (const std::exception& error) {
+      // Whatever broke, the pooled connections may be dead too (a restarted server): start
+      // the next request on fresh ones.
+      forget_client(request.timeout);
+      throw classify(request.method + " " + request.target, error, peer_);
+    }
   }
 
   // Shared so that a request in flight keeps its client while another thread drops it.
@@ -316,6 +410,7 @@ class CpprestTransport final : public Transport {
   std::shared_ptr<const TlsMaterial> tls_;  // guarded by mutex_
   TlsFiles tls_files_;                      // guarded by mutex_
   std::optional<std::string> proxy_;
+  Peer peer_;
   spdlog::logger& logger_;
   std::mutex mutex_;
   // One pooled client per timeout in use (in practice one or two).

@@ -1,9 +1,10 @@
 #include "p2l/kube/kubeconfig.hpp"
 
+#include <cpprest/asyncrt_utils.h>
+
 #include <fstream>
 #include <sstream>
 
-#include "base64.hpp"
 #include "p2l/kube/errors.hpp"
 #include "p2l/read_file.hpp"
 #include "p2l/yaml_json.hpp"
@@ -85,13 +86,29 @@ void merge_named_list(const json& document, const char* list, const char* inner,
   }
 }
 
+// cpprestsdk's decoder takes only the canonical form; a kubeconfig may wrap the text or leave
+// the padding out, as this reader has always allowed.
+std::string decode_base64(const std::string& text, const std::string& field) {
+  std::string canonical;
+  for (const char c : text) {
+    if (c != ' ' && c != '\n' && c != '\r' && c != '\t') canonical += c;
+  }
+  while (canonical.ends_with('='))
+    canonical.pop_back();
+  canonical.append((4 - canonical.size() % 4) % 4, '=');
+  try {
+    const auto bytes = utility::conversions::from_base64(canonical);
+    return {bytes.begin(), bytes.end()};
+  } catch (const std::exception& error) {
+    throw ConfigError(field + ": not valid base64 (" + error.what() + ")");
+  }
+}
+
 // PEM text from `data` (base64) or `file`; empty when neither is set.
 std::string pem_from(const std::optional<std::string>& data, const std::optional<std::string>& file,
                      const std::string& where, const char* data_field, const char* file_field) {
   if (data && !data->empty()) {
-    auto decoded = detail::decode_base64(*data);
-    if (!decoded) throw ConfigError(where + "." + data_field + ": not valid base64");
-    return *decoded;
+    return decode_base64(*data, where + "." + data_field);
   }
   if (file && !file->empty()) {
     try {

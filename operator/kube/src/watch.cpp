@@ -27,8 +27,8 @@ WatchEvent parse_watch_event(std::string_view line) {
   if (!event.is_object() || !event.contains("type") || !event["type"].is_string() ||
       !event.contains("object") || !event["object"].is_object()) {
     constexpr std::size_t kExcerpt = 200;
-    throw TransportError("watch stream: not a watch event: " +
-                         std::string(line.substr(0, kExcerpt)));
+    throw TransportError(TransportErrorKind::malformed, "watch stream: not a watch event: " +
+                                                            std::string(line.substr(0, kExcerpt)));
   }
   const std::string type = event["type"].get<std::string>();
   WatchEvent decoded;
@@ -48,7 +48,7 @@ WatchEvent parse_watch_event(std::string_view line) {
                       decoded.object.value("reason", "") == "Gone";
     decoded.type = gone ? WatchEventType::expired : WatchEventType::error;
   } else {
-    throw TransportError("watch stream: unknown event type " + type);
+    throw TransportError(TransportErrorKind::malformed, "watch stream: unknown event type " + type);
   }
   return decoded;
 }

@@ -3,6 +3,7 @@
 #include <stdexcept>
 #include <string>
 #include <string_view>
+#include <system_error>
 
 namespace p2l::kube {
 
@@ -19,10 +20,33 @@ class ConfigError : public KubeError {
   using KubeError::KubeError;
 };
 
+// Why there was no usable HTTP answer. Decided from the error code, never from message text.
+enum class TransportErrorKind {
+  cannot_connect,   // refused or unreachable: nothing was sent
+  name_resolution,  // the host name did not resolve: nothing was sent
+  tls,              // TLS setup or handshake failed (certificate, key, not a TLS server)
+  not_sent,         // the connection closed while the request was written: not processed
+  connection_lost,  // reset or closed before the answer was complete
+  timeout,          // no answer, or a stream silent, for longer than the limit
+  malformed,        // the answer is not HTTP, not JSON, or not a watch event
+  canceled,         // the stream was canceled
+  other,
+};
+
+std::string_view to_string(TransportErrorKind kind);
+
 // No HTTP answer: connection refused or dropped, TLS failure, timeout, malformed response.
+// `code` is the underlying error code when there is one.
 class TransportError : public KubeError {
  public:
-  using KubeError::KubeError;
+  TransportError(TransportErrorKind kind, const std::string& message, std::error_code code = {});
+
+  TransportErrorKind kind() const { return kind_; }
+  const std::error_code& code() const { return code_; }
+
+ private:
+  TransportErrorKind kind_;
+  std::error_code code_;
 };
 
 // The API server answered with a non-success status. `reason` and `message` come from the
