@@ -27,12 +27,16 @@ HttpSession::~HttpSession() {
 }
 
 void HttpSession::start() {
+  // send() tries to write a response at once and must not block when the socket is full.
+  beast::error_code ignored;
+  socket_.non_blocking(true, ignored);
   read_header();
   watch();
 }
 
-void HttpSession::set_deadline(std::chrono::steady_clock::duration limit) {
-  deadline_ = std::chrono::steady_clock::now() + limit;
+void HttpSession::set_deadline(std::chrono::steady_clock::duration limit,
+                               std::chrono::steady_clock::time_point now) {
+  deadline_ = now + limit;
   // The watchdog sleeps until the deadline it last saw. A later deadline it
   // finds when it wakes; an earlier one (the request timeout after the longer
   // keep-alive wait) must wake it sooner.
@@ -94,7 +98,7 @@ void HttpSession::read_header() {
   // Idle until the next request's first bytes, which the read below takes in (the read
   // Beast would make anyway); the header timeout runs from then.
   idle_since_ = std::chrono::steady_clock::now();
-  set_deadline(worker_.config().keepalive_timeout);
+  set_deadline(worker_.config().keepalive_timeout, idle_since_);
   const std::size_t room = std::min<std::size_t>(kFirstRead, buffer_.max_size());
   socket_.async_read_some(buffer_.prepare(room),
                           [self = shared_from_this()](beast::error_code error, std::size_t read) {
@@ -104,8 +108,20 @@ void HttpSession::read_header() {
                               self->on_header(error);
                               return;
                             }
-                            self->read_rest_of_header();
+                            self->parse_first_read();
                           });
+}
+
+void HttpSession::parse_first_read() {
+  // The whole header usually comes with the first read: parse it here, as async_read_header
+  // would, but without its hand-over through another trip round the event loop.
+  beast::error_code error;
+  buffer_.consume(parser_->put(buffer_.data(), error));
+  if (error == http::error::need_more || (!error && !parser_->is_header_done())) {
+    read_rest_of_header();
+    return;
+  }
+  on_header(error);
 }
 
 void HttpSession::read_rest_of_header() {
@@ -124,7 +140,7 @@ void HttpSession::on_header(beast::error_code error) {
   }
   request_started_ = std::chrono::steady_clock::now();
   // One deadline covers reading the body and writing the response.
-  set_deadline(worker_.config().request_timeout);
+  set_deadline(worker_.config().request_timeout, request_started_);
   // Refuse a declared oversize body before reading any of it.
   const auto declared = parser_->content_length();
   if (declared && *declared > worker_.config().max_body_bytes) {
@@ -231,6 +247,22 @@ void HttpSession::reject(int status, std::string_view message, std::string_view 
 }
 
 void HttpSession::send(std::string_view response, After after) {
+  // A response nearly always fits the socket's send buffer: write it now and go on, instead of
+  // waiting for async_write's completion to come round the event loop. Only a pipelined next
+  // request is then read through async_read_header, so the call stack stays one request deep.
+  beast::error_code write_error;
+  const std::size_t written =
+      socket_.write_some(asio::buffer(response.data(), response.size()), write_error);
+  if (write_error && write_error != asio::error::would_block &&
+      write_error != asio::error::try_again) {
+    on_sent(write_error, after);
+    return;
+  }
+  if (written == response.size()) {
+    on_sent({}, after);
+    return;
+  }
+  response.remove_prefix(written);
   // The deadline armed when the header arrived (or for the header read, when
   // it failed) still applies: a client that stops reading cannot hold us.
   asio::async_write(socket_, asio::buffer(response.data(), response.size()),

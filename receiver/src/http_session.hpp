@@ -60,6 +60,8 @@ class HttpSession : public std::enable_shared_from_this<HttpSession> {
   static constexpr std::chrono::seconds kLingerTime{5};
 
   void read_header();
+  // The first read of a request has arrived: parse the header from it.
+  void parse_first_read();
   // The header's bytes have begun to arrive: parse it under the header timeout.
   void read_rest_of_header();
   void on_header(boost::beast::error_code error);
@@ -78,7 +80,8 @@ class HttpSession : public std::enable_shared_from_this<HttpSession> {
   void drain(std::size_t budget);
   void close();
   // The connection must have made its next step by now + `limit`.
-  void set_deadline(std::chrono::steady_clock::duration limit);
+  void set_deadline(std::chrono::steady_clock::duration limit,
+                    std::chrono::steady_clock::time_point now = std::chrono::steady_clock::now());
   void watch();
 
   boost::asio::ip::tcp::socket socket_;
