@@ -87,8 +87,7 @@ void HttpSession::read_header() {
   }
   parser_.reset();   // gives back nothing: its memory is the arena's
   arena_.release();  // ...which starts over for the next request
-  parser_.emplace(std::piecewise_construct, std::make_tuple(Allocator(&arena_)),
-                  std::make_tuple(Allocator(&arena_)));
+  parser_.emplace(Allocator(&arena_));
   parser_->header_limit(kHeaderLimit);
   parser_->body_limit(worker_.config().max_body_bytes);
   if (!waiting_for_request_) {  // pipelined: the next request is here already
@@ -147,14 +146,13 @@ void HttpSession::on_header(beast::error_code error) {
     on_read_error(http::error::body_limit);
     return;
   }
-  const auto& header = parser_->get();
   // RFC 9112 6.3: a request whose transfer coding does not end in chunked has no knowable
   // length; reading on would take its body for the next request.
-  if (header.find(http::field::transfer_encoding) != header.end() && !parser_->chunked()) {
+  if (parser_->has_transfer_encoding() && !parser_->chunked()) {
     reject(400, "Transfer-Encoding must end with chunked", "transfer coding not chunked");
     return;
   }
-  if (beast::iequals(header[http::field::expect], "100-continue")) {
+  if (beast::iequals(parser_->expect(), "100-continue")) {
     asio::async_write(socket_, asio::buffer(kContinue.data(), kContinue.size()),
                       [self = shared_from_this()](beast::error_code write_error, std::size_t) {
                         if (write_error) {
@@ -198,16 +196,13 @@ void HttpSession::on_body(beast::error_code error) {
     on_read_error(error);
     return;
   }
-  const auto& request = parser_->get();
-  const bool keep_alive = request.keep_alive() && !stopping_;
-  const auto content_type = request[http::field::content_type];
-  const auto response = worker_.handler().handle(
-      {.method = {request.method_string().data(), request.method_string().size()},
-       .target = {request.target().data(), request.target().size()},
-       .content_type = {content_type.data(), content_type.size()},
-       .body = {request.body().data(), request.body().size()},
-       .keep_alive = keep_alive},
-      response_scratch_);
+  const bool keep_alive = parser_->wants_keep_alive() && !stopping_;
+  const auto response = worker_.handler().handle({.method = parser_->method_string(),
+                                                  .target = parser_->target(),
+                                                  .content_type = parser_->content_type(),
+                                                  .body = parser_->body(),
+                                                  .keep_alive = keep_alive},
+                                                 response_scratch_);
   send(response.bytes, keep_alive ? After::read_next : After::close);
 }
 
