@@ -27,12 +27,16 @@ HttpSession::~HttpSession() {
 }
 
 void HttpSession::start() {
+  // send() tries to write a response at once and must not block when the socket is full.
+  beast::error_code ignored;
+  socket_.non_blocking(true, ignored);
   read_header();
   watch();
 }
 
-void HttpSession::set_deadline(std::chrono::steady_clock::duration limit) {
-  deadline_ = std::chrono::steady_clock::now() + limit;
+void HttpSession::set_deadline(std::chrono::steady_clock::duration limit,
+                               std::chrono::steady_clock::time_point now) {
+  deadline_ = now + limit;
   // The watchdog sleeps until the deadline it last saw. A later deadline it
   // finds when it wakes; an earlier one (the request timeout after the longer
   // keep-alive wait) must wake it sooner.
@@ -83,8 +87,7 @@ void HttpSession::read_header() {
   }
   parser_.reset();   // gives back nothing: its memory is the arena's
   arena_.release();  // ...which starts over for the next request
-  parser_.emplace(std::piecewise_construct, std::make_tuple(Allocator(&arena_)),
-                  std::make_tuple(Allocator(&arena_)));
+  parser_.emplace(Allocator(&arena_));
   parser_->header_limit(kHeaderLimit);
   parser_->body_limit(worker_.config().max_body_bytes);
   if (!waiting_for_request_) {  // pipelined: the next request is here already
@@ -94,7 +97,7 @@ void HttpSession::read_header() {
   // Idle until the next request's first bytes, which the read below takes in (the read
   // Beast would make anyway); the header timeout runs from then.
   idle_since_ = std::chrono::steady_clock::now();
-  set_deadline(worker_.config().keepalive_timeout);
+  set_deadline(worker_.config().keepalive_timeout, idle_since_);
   const std::size_t room = std::min<std::size_t>(kFirstRead, buffer_.max_size());
   socket_.async_read_some(buffer_.prepare(room),
                           [self = shared_from_this()](beast::error_code error, std::size_t read) {
@@ -104,8 +107,20 @@ void HttpSession::read_header() {
                               self->on_header(error);
                               return;
                             }
-                            self->read_rest_of_header();
+                            self->parse_first_read();
                           });
+}
+
+void HttpSession::parse_first_read() {
+  // The whole header usually comes with the first read: parse it here, as async_read_header
+  // would, but without its hand-over through another trip round the event loop.
+  beast::error_code error;
+  buffer_.consume(parser_->put(buffer_.data(), error));
+  if (error == http::error::need_more || (!error && !parser_->is_header_done())) {
+    read_rest_of_header();
+    return;
+  }
+  on_header(error);
 }
 
 void HttpSession::read_rest_of_header() {
@@ -124,21 +139,20 @@ void HttpSession::on_header(beast::error_code error) {
   }
   request_started_ = std::chrono::steady_clock::now();
   // One deadline covers reading the body and writing the response.
-  set_deadline(worker_.config().request_timeout);
+  set_deadline(worker_.config().request_timeout, request_started_);
   // Refuse a declared oversize body before reading any of it.
   const auto declared = parser_->content_length();
   if (declared && *declared > worker_.config().max_body_bytes) {
     on_read_error(http::error::body_limit);
     return;
   }
-  const auto& header = parser_->get();
   // RFC 9112 6.3: a request whose transfer coding does not end in chunked has no knowable
   // length; reading on would take its body for the next request.
-  if (header.find(http::field::transfer_encoding) != header.end() && !parser_->chunked()) {
+  if (parser_->has_transfer_encoding() && !parser_->chunked()) {
     reject(400, "Transfer-Encoding must end with chunked", "transfer coding not chunked");
     return;
   }
-  if (beast::iequals(header[http::field::expect], "100-continue")) {
+  if (beast::iequals(parser_->expect(), "100-continue")) {
     asio::async_write(socket_, asio::buffer(kContinue.data(), kContinue.size()),
                       [self = shared_from_this()](beast::error_code write_error, std::size_t) {
                         if (write_error) {
@@ -182,16 +196,13 @@ void HttpSession::on_body(beast::error_code error) {
     on_read_error(error);
     return;
   }
-  const auto& request = parser_->get();
-  const bool keep_alive = request.keep_alive() && !stopping_;
-  const auto content_type = request[http::field::content_type];
-  const auto response = worker_.handler().handle(
-      {.method = {request.method_string().data(), request.method_string().size()},
-       .target = {request.target().data(), request.target().size()},
-       .content_type = {content_type.data(), content_type.size()},
-       .body = {request.body().data(), request.body().size()},
-       .keep_alive = keep_alive},
-      response_scratch_);
+  const bool keep_alive = parser_->wants_keep_alive() && !stopping_;
+  const auto response = worker_.handler().handle({.method = parser_->method_string(),
+                                                  .target = parser_->target(),
+                                                  .content_type = parser_->content_type(),
+                                                  .body = parser_->body(),
+                                                  .keep_alive = keep_alive},
+                                                 response_scratch_);
   send(response.bytes, keep_alive ? After::read_next : After::close);
 }
 
@@ -231,6 +242,22 @@ void HttpSession::reject(int status, std::string_view message, std::string_view 
 }
 
 void HttpSession::send(std::string_view response, After after) {
+  // A response nearly always fits the socket's send buffer: write it now and go on, instead of
+  // waiting for async_write's completion to come round the event loop. Only a pipelined next
+  // request is then read through async_read_header, so the call stack stays one request deep.
+  beast::error_code write_error;
+  const std::size_t written =
+      socket_.write_some(asio::buffer(response.data(), response.size()), write_error);
+  if (write_error && write_error != asio::error::would_block &&
+      write_error != asio::error::try_again) {
+    on_sent(write_error, after);
+    return;
+  }
+  if (written == response.size()) {
+    on_sent({}, after);
+    return;
+  }
+  response.remove_prefix(written);
   // The deadline armed when the header arrived (or for the header read, when
   // it failed) still applies: a client that stops reading cannot hold us.
   asio::async_write(socket_, asio::buffer(response.data(), response.size()),

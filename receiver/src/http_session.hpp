@@ -10,6 +10,7 @@
 #include <string_view>
 
 #include "asio.hpp"
+#include "request_parser.hpp"
 
 namespace p2l {
 
@@ -44,11 +45,9 @@ class HttpSession : public std::enable_shared_from_this<HttpSession> {
   void close_idle();
 
  private:
-  // Each request's header fields and body live in a per-session arena that
+  // What the parser keeps of each request lives in a per-session arena that
   // is reset between requests, so a typical request costs no heap allocation.
-  using Allocator = std::pmr::polymorphic_allocator<char>;
-  using Body = boost::beast::http::basic_string_body<char, std::char_traits<char>, Allocator>;
-  using Parser = boost::beast::http::request_parser<Body, Allocator>;
+  using Allocator = RequestParser::Allocator;
 
   static constexpr std::size_t kHeaderLimit = 16 * 1024;
   // Room for the largest header plus what one read brings with it.
@@ -60,6 +59,8 @@ class HttpSession : public std::enable_shared_from_this<HttpSession> {
   static constexpr std::chrono::seconds kLingerTime{5};
 
   void read_header();
+  // The first read of a request has arrived: parse the header from it.
+  void parse_first_read();
   // The header's bytes have begun to arrive: parse it under the header timeout.
   void read_rest_of_header();
   void on_header(boost::beast::error_code error);
@@ -78,7 +79,8 @@ class HttpSession : public std::enable_shared_from_this<HttpSession> {
   void drain(std::size_t budget);
   void close();
   // The connection must have made its next step by now + `limit`.
-  void set_deadline(std::chrono::steady_clock::duration limit);
+  void set_deadline(std::chrono::steady_clock::duration limit,
+                    std::chrono::steady_clock::time_point now = std::chrono::steady_clock::now());
   void watch();
 
   boost::asio::ip::tcp::socket socket_;
@@ -90,8 +92,8 @@ class HttpSession : public std::enable_shared_from_this<HttpSession> {
   boost::beast::flat_buffer buffer_{kReadBufferLimit};
   std::array<std::byte, 8192> arena_storage_;
   std::pmr::monotonic_buffer_resource arena_{arena_storage_.data(), arena_storage_.size()};
-  std::optional<Parser> parser_;  // after arena_: destroyed before it
-  std::string response_scratch_;  // error and probe responses while being sent
+  std::optional<RequestParser> parser_;  // after arena_: destroyed before it
+  std::string response_scratch_;         // error and probe responses while being sent
   std::chrono::steady_clock::time_point request_started_;
   bool waiting_for_request_ = false;                  // reading a header with nothing received yet
   std::chrono::steady_clock::time_point idle_since_;  // when waiting_for_request_ began

@@ -4,17 +4,31 @@
 #include <cstddef>
 
 namespace p2l {
+namespace {
+
+// The bytes a JSON string must escape: control characters, quote, backslash.
+constexpr std::array<bool, 256> kNeedsEscape = [] {
+  std::array<bool, 256> table{};
+  for (std::size_t byte = 0; byte < 0x20; ++byte)
+    table[byte] = true;
+  table['"'] = true;
+  table['\\'] = true;
+  return table;
+}();
+
+}  // namespace
 
 void append_json_string(std::string& out, std::string_view text) {
   static constexpr std::array<char, 16> kHex = {'0', '1', '2', '3', '4', '5', '6', '7',
                                                 '8', '9', 'a', 'b', 'c', 'd', 'e', 'f'};
   out.push_back('"');
-  std::size_t run_start = 0;
-  for (std::size_t i = 0; i < text.size(); ++i) {
-    const auto byte = static_cast<unsigned char>(text[i]);
-    if (byte >= 0x20 && byte != '"' && byte != '\\') continue;
-    out.append(text.substr(run_start, i - run_start));
-    run_start = i + 1;
+  const char* run_start = text.data();
+  const char* const end = text.data() + text.size();
+  for (const char* p = run_start; p != end; ++p) {
+    const auto byte = static_cast<unsigned char>(*p);
+    if (!kNeedsEscape[byte]) continue;
+    out.append(run_start, p);
+    run_start = p + 1;
     switch (byte) {
       case '"':
         out.append("\\\"");
@@ -43,7 +57,7 @@ void append_json_string(std::string& out, std::string_view text) {
         out.push_back(kHex[byte & 0xF]);
     }
   }
-  out.append(text.substr(run_start));
+  out.append(run_start, end);
   out.push_back('"');
 }
 

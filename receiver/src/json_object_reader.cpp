@@ -37,7 +37,6 @@ std::string JsonObjectReader::read(std::string_view body) {
   pos_ = 0;
   error_.clear();
   values_.clear();
-  values_.reserve(body.size());
   members_.clear();
 
   if (!is_valid_utf8(body)) return "body is not valid UTF-8";
@@ -64,11 +63,37 @@ bool JsonObjectReader::fail(std::string_view what) {
 }
 
 void JsonObjectReader::skip_whitespace() {
+  const std::size_t start = pos_;
   while (pos_ < input_.size()) {
     const char c = input_[pos_];
-    if (c != ' ' && c != '\t' && c != '\n' && c != '\r') return;
+    if (c != ' ' && c != '\t' && c != '\n' && c != '\r') break;
     ++pos_;
   }
+  if (pos_ != start) skipped_whitespace_ = true;
+}
+
+std::string_view JsonObjectReader::compact(std::string_view text) {
+  // Compacted values are never longer than the body, so this reserves once per body (while
+  // values_ is still empty) and the views into values_ handed out stay valid.
+  values_.reserve(input_.size());
+  const std::size_t begin = values_.size();
+  bool in_string = false;
+  for (std::size_t i = 0; i < text.size(); ++i) {
+    const char c = text[i];
+    if (in_string) {
+      values_.push_back(c);
+      if (c == '\\') {
+        values_.push_back(text[++i]);  // the escaped character, never the closing quote
+      } else if (c == '"') {
+        in_string = false;
+      }
+      continue;
+    }
+    if (c == ' ' || c == '\t' || c == '\n' || c == '\r') continue;
+    if (c == '"') in_string = true;
+    values_.push_back(c);
+  }
+  return std::string_view(values_).substr(begin);
 }
 
 // Top level: like parse_value for an object, but each member's value is
@@ -83,18 +108,18 @@ bool JsonObjectReader::parse_object_members() {
   while (true) {
     skip_whitespace();
     if (pos_ >= input_.size() || input_[pos_] != '"') return fail("expected a member name");
-    JsonMember member{};
-    const std::size_t key_start = values_.size();
+    JsonMember& member = members_.emplace_back();
     if (!parse_string(&member.key)) return false;
-    values_.resize(key_start);  // the raw key is not needed, only its decoded form
     skip_whitespace();
     if (pos_ >= input_.size() || input_[pos_] != ':') return fail("expected ':'");
     ++pos_;
     skip_whitespace();
-    member.value_begin = values_.size();
+    // Posted compact (the usual case), the value is its own text in the body: no copy.
+    const std::size_t value_begin = pos_;
+    skipped_whitespace_ = false;
     if (!parse_value(1)) return false;
-    member.value_size = values_.size() - member.value_begin;
-    members_.push_back(std::move(member));
+    const std::string_view text = input_.substr(value_begin, pos_ - value_begin);
+    member.value = skipped_whitespace_ ? compact(text) : text;
     skip_whitespace();
     if (pos_ >= input_.size()) return fail("unterminated object");
     if (input_[pos_] == ',') {
@@ -125,11 +150,9 @@ bool JsonObjectReader::parse_value(int depth) {
     case '{':
     case '[': {
       const char close = c == '{' ? '}' : ']';
-      values_.push_back(c);
       ++pos_;
       skip_whitespace();
       if (pos_ < input_.size() && input_[pos_] == close) {
-        values_.push_back(close);
         ++pos_;
         return true;
       }
@@ -140,7 +163,6 @@ bool JsonObjectReader::parse_value(int depth) {
           if (!parse_string(nullptr)) return false;
           skip_whitespace();
           if (pos_ >= input_.size() || input_[pos_] != ':') return fail("expected ':'");
-          values_.push_back(':');
           ++pos_;
           skip_whitespace();
         }
@@ -148,12 +170,10 @@ bool JsonObjectReader::parse_value(int depth) {
         skip_whitespace();
         if (pos_ >= input_.size()) return fail("unterminated array or object");
         if (input_[pos_] == ',') {
-          values_.push_back(',');
           ++pos_;
           continue;
         }
         if (input_[pos_] == close) {
-          values_.push_back(close);
           ++pos_;
           return true;
         }
@@ -168,13 +188,11 @@ bool JsonObjectReader::parse_value(int depth) {
 
 bool JsonObjectReader::parse_literal(std::string_view word) {
   if (input_.substr(pos_, word.size()) != word) return fail("invalid literal");
-  values_.append(word);
   pos_ += word.size();
   return true;
 }
 
 bool JsonObjectReader::parse_number() {
-  const std::size_t start = pos_;
   if (input_[pos_] == '-') ++pos_;
   if (pos_ >= input_.size() || !is_digit(input_[pos_])) return fail("invalid number");
   if (input_[pos_] == '0') {
@@ -196,31 +214,31 @@ bool JsonObjectReader::parse_number() {
     while (pos_ < input_.size() && is_digit(input_[pos_]))
       ++pos_;
   }
-  values_.append(input_.substr(start, pos_ - start));
   return true;
 }
 
-// Copies a string literal verbatim (escapes included) to values_, checking
-// every escape; when `decoded` is given, also writes the unescaped text there.
+// Checks a string literal and every escape in it; when `decoded` is given,
+// writes the unescaped text there.
 bool JsonObjectReader::parse_string(std::string* decoded) {
-  const std::size_t start = pos_;
   ++pos_;  // opening quote
   if (decoded != nullptr) decoded->clear();
   while (true) {
     // Plain run: no quote, backslash or control character. UTF-8 validity
     // of the whole body was checked once up front.
     const std::size_t run_start = pos_;
-    while (pos_ < input_.size()) {
-      const auto byte = static_cast<unsigned char>(input_[pos_]);
+    const char* const end = input_.data() + input_.size();
+    const char* p = input_.data() + pos_;
+    while (p != end) {
+      const auto byte = static_cast<unsigned char>(*p);
       if (byte == '"' || byte == '\\' || byte < 0x20) break;
-      ++pos_;
+      ++p;
     }
+    pos_ = static_cast<std::size_t>(p - input_.data());
     if (decoded != nullptr) decoded->append(input_.substr(run_start, pos_ - run_start));
     if (pos_ >= input_.size()) return fail("unterminated string");
     const char c = input_[pos_];
     if (c == '"') {
       ++pos_;
-      values_.append(input_.substr(start, pos_ - start));
       return true;
     }
     if (c != '\\') return fail("control character in string");

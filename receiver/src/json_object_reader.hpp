@@ -9,9 +9,8 @@ namespace p2l {
 
 // One top-level member of a JSON object body.
 struct JsonMember {
-  std::string key;          // decoded UTF-8 (escapes resolved), for de-duplication
-  std::size_t value_begin;  // the value, compacted, in JsonObjectReader::values()
-  std::size_t value_size;
+  std::string key;         // decoded UTF-8 (escapes resolved), for de-duplication
+  std::string_view value;  // compacted: in the body itself, or in the reader's buffer
 };
 
 // Validates a request body as exactly one JSON object (RFC 8259, UTF-8) and
@@ -20,6 +19,8 @@ struct JsonMember {
 // of any size, string escapes, nesting and unicode reach the record exactly as
 // posted. Lone UTF-16 surrogates in `\u` escapes are rejected, since no
 // consumer could decode them. One reader per worker: buffers are reused.
+// A value posted without whitespace is a view into the body, so the body must
+// outlive the use of members().
 class JsonObjectReader {
  public:
   static constexpr int kMaxDepth = 128;
@@ -28,9 +29,7 @@ class JsonObjectReader {
   std::string read(std::string_view body);
 
   [[nodiscard]] const std::vector<JsonMember>& members() const { return members_; }
-  [[nodiscard]] std::string_view value(const JsonMember& member) const {
-    return std::string_view(values_).substr(member.value_begin, member.value_size);
-  }
+  [[nodiscard]] std::string_view value(const JsonMember& member) const { return member.value; }
 
  private:
   bool parse_object_members();
@@ -40,11 +39,14 @@ class JsonObjectReader {
   bool parse_literal(std::string_view word);
   void skip_whitespace();
   bool fail(std::string_view what);
+  // `text` (one valid JSON value) without its insignificant whitespace, kept in values_.
+  std::string_view compact(std::string_view text);
 
   std::string_view input_;
   std::size_t pos_ = 0;
+  bool skipped_whitespace_ = false;  // since the current member's value began
   std::string error_;
-  std::string values_;  // compacted member values, back to back
+  std::string values_;  // compacted values of members posted with whitespace, back to back
   std::vector<JsonMember> members_;
 };
 

@@ -131,13 +131,11 @@ RecordResult RecordBuilder::build(const PostRequest& request,
   }
   line += "\"_path\":";
   append_json_string(line, request.path);
-  append_time_fields(line, received);
-  line += identity_tail_;
+  append_tail(line, received);
   return {};
 }
 
-void RecordBuilder::append_time_fields(std::string& line,
-                                       std::chrono::system_clock::time_point received) {
+void RecordBuilder::append_tail(std::string& line, std::chrono::system_clock::time_point received) {
   using namespace std::chrono;
   const std::int64_t millis = duration_cast<milliseconds>(received.time_since_epoch()).count();
   const std::int64_t second = millis >= 0 ? millis / 1000 : (millis - 999) / 1000;
@@ -147,14 +145,26 @@ void RecordBuilder::append_time_fields(std::string& line,
     gmtime_r(&seconds_since_epoch, &utc);
     std::array<char, 32> text{};
     const std::size_t length = std::strftime(text.data(), text.size(), "%Y-%m-%dT%H:%M:%SZ", &utc);
-    cached_datetime_.assign(text.data(), length);
+    cached_timestamp_ = ",\"_postTimestamp\":";
+    // After a positive second the milliseconds are its digits and three more.
+    if (second > 0) cached_timestamp_ += std::to_string(second);
+    cached_datetime_tail_ = ",\"_postDatetimeGMT\":\"";
+    cached_datetime_tail_.append(text.data(), length);
+    cached_datetime_tail_ += '"';
+    cached_datetime_tail_ += identity_tail_;
     cached_second_ = second;
   }
-  line += ",\"_postTimestamp\":";
-  line += std::to_string(millis);
-  line += ",\"_postDatetimeGMT\":\"";
-  line += cached_datetime_;
-  line += '"';
+  line += cached_timestamp_;
+  if (second > 0) {
+    const auto within = static_cast<int>(millis - second * 1000);
+    const std::array<char, 3> digits = {static_cast<char>('0' + within / 100),
+                                        static_cast<char>('0' + within / 10 % 10),
+                                        static_cast<char>('0' + within % 10)};
+    line.append(digits.data(), digits.size());
+  } else {
+    line += std::to_string(millis);
+  }
+  line += cached_datetime_tail_;
 }
 
 }  // namespace p2l

@@ -61,7 +61,8 @@ class RecordBuilder {
   };
 
   void add_field(std::string_view key, std::string_view value, bool value_is_json);
-  void append_time_fields(std::string& line, std::chrono::system_clock::time_point received);
+  // The generated fields after `_path`, to the end of the line.
+  void append_tail(std::string& line, std::chrono::system_clock::time_point received);
 
   bool log_query_params_;
   std::string identity_tail_;  // `,"_nodeName":...,"_workerProcId":"1"}` + '\n'
@@ -73,9 +74,11 @@ class RecordBuilder {
   std::vector<Field> fields_;
   std::unordered_map<std::string_view, std::size_t> field_index_;
 
-  // `_postDatetimeGMT` changes once a second; format it once a second.
+  // Only the milliseconds change within a second: the rest of the tail is formatted once a
+  // second, as `,"_postTimestamp":<seconds>` and `,"_postDatetimeGMT":"..."` + identity_tail_.
   std::int64_t cached_second_ = -1;
-  std::string cached_datetime_;
+  std::string cached_timestamp_;
+  std::string cached_datetime_tail_;
 };
 
 }  // namespace p2l

@@ -2,6 +2,7 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <cstring>
 
 namespace p2l {
 
@@ -10,6 +11,14 @@ bool is_valid_utf8(std::string_view text) noexcept {
   const std::size_t size = text.size();
   std::size_t i = 0;
   while (i < size) {
+    // Postbacks are mostly ASCII: skip it eight bytes at a time.
+    while (size - i >= 8) {
+      std::uint64_t word = 0;
+      std::memcpy(&word, bytes + i, sizeof word);
+      if ((word & 0x8080808080808080U) != 0) break;
+      i += 8;
+    }
+    if (i >= size) break;
     const unsigned char lead = bytes[i];
     if (lead < 0x80) {
       ++i;
