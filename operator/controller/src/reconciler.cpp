@@ -11,6 +11,7 @@
 #include "p2l/decode.hpp"
 #include "p2l/kube/errors.hpp"
 #include "p2l/names.hpp"
+#include "p2l/post2log_fields.hpp"
 
 namespace p2l::controller {
 namespace {
@@ -248,9 +249,11 @@ Reconciler::FluentdGate Reconciler::gate_fluentd_config(const json& object,
           ConfigCheckRecord{.hash = hash, .passed = false, .message = check_failure_message(*job)};
       [[fallthrough]];
     case CheckStep::rejected:
-      return {.state = FluentdGate::State::rejected,
-              .message = "spec.fluentd.outputConfig: fluentd --dry-run in " + image +
-                         " rejected the configuration: " + record->message};
+      return {
+          .state = FluentdGate::State::rejected,
+          .message = spec_field_path<&Post2LogSpec::fluentd, &FluentdSpec::output_config>().str() +
+                     ": fluentd --dry-run in " + image +
+                     " rejected the configuration: " + record->message};
     case CheckStep::start_job:
       break;
   }

@@ -5,6 +5,7 @@
 #include <string_view>
 
 #include "p2l/names.hpp"
+#include "p2l/post2log_fields.hpp"
 #include "p2l/rfc3339.hpp"
 
 namespace p2l::controller {
@@ -217,9 +218,11 @@ json compute_status(const StatusInput& input) {
   } else if (input.pod_monitor == PodMonitorState::kind_not_served) {
     conditions.push_back(condition(
         "Monitoring", false, kReasonPodMonitorCrdMissing,
-        "spec.monitoring.podMonitor is set, but the cluster does not serve "
-        "monitoring.coreos.com/v1 PodMonitors (the Prometheus operator's CRDs are not "
-        "installed); everything else is reconciled, and the PodMonitor is created once they are"));
+        spec_field_path<&Post2LogSpec::monitoring, &MonitoringSpec::pod_monitor>().str() +
+            " is set, but the cluster does not serve "
+            "monitoring.coreos.com/v1 PodMonitors (the Prometheus operator's CRDs are not "
+            "installed); everything else is reconciled, and the PodMonitor is created once they "
+            "are"));
   }
 
   json status{{"observedGeneration", generation},
