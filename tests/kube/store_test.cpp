@@ -118,6 +118,57 @@ TEST(Store, IndexesObjectsByTheirController) {
   EXPECT_EQ(names(store.controlled_by("uid-x")), std::vector<std::string>{"x"});
 }
 
+TEST(Store, KeepsObjectsPackedOnceNobodyHoldsThem) {
+  Store store;
+  json original = object("ns", "a", "1", "uid-a");
+  original["spec"] = {{"replicas", 3}, {"ratio", 0.5}, {"name", "x"}, {"list", {1, -2, "z"}}};
+  store.upsert(shared(original));
+  // Nobody holds what was stored: a read parses the packed form, which is the same object.
+  const ObjectPtr first = store.get("ns/a");
+  ASSERT_TRUE(first);
+  EXPECT_EQ(*first, original);
+  // While a reader holds it, other readers share it (get, list and the owner index alike).
+  EXPECT_EQ(store.get("ns/a").get(), first.get());
+  EXPECT_EQ(store.list().at(0).get(), first.get());
+  EXPECT_EQ(store.controlled_by("uid-a").at(0).get(), first.get());
+  // A new state is not served from what a reader holds of the old one.
+  store.upsert(shared(object("ns", "a", "2", "uid-a")));
+  EXPECT_EQ(store.get("ns/a")->at("metadata").at("resourceVersion"), "2");
+  EXPECT_EQ(first->at("metadata").at("resourceVersion"), "1");
+}
+
+TEST(Store, KeysNeedNoParse) {
+  Store store;
+  store.upsert(shared(object("ns", "b", "1")));
+  store.upsert(shared(object("", "a", "1")));
+  EXPECT_EQ(store.keys(), (std::vector<std::string>{"a", "ns/b"}));
+  EXPECT_TRUE(Store().keys().empty());
+}
+
+TEST(Store, UpsertPackedReportsThePreviousStatePacked) {
+  Store store;
+  EXPECT_FALSE(store.upsert_packed(shared(object("ns", "a", "1", "uid-a"))));
+  const std::optional<PackedObject> previous =
+      store.upsert_packed(shared(object("ns", "a", "2", "uid-b")));
+  ASSERT_TRUE(previous);
+  EXPECT_EQ(previous->resource_version(), "1");
+  EXPECT_EQ(previous->controller_uid(), "uid-a");
+  EXPECT_EQ(*previous->unpack(), object("ns", "a", "1", "uid-a"));
+  EXPECT_EQ(names(store.controlled_by("uid-b")), std::vector<std::string>{"a"});
+}
+
+TEST(Store, ReplaceTakesPackedObjects) {
+  Store store;
+  store.upsert(shared(object("ns", "a", "1")));
+  std::map<std::string, PackedObject> fresh;
+  fresh.emplace("ns/b", PackedObject(object("ns", "b", "4", "uid-b")));
+  const auto previous = store.replace(std::move(fresh));
+  ASSERT_EQ(previous.size(), 1U);
+  EXPECT_EQ(previous.at("ns/a").resource_version(), "1");
+  EXPECT_EQ(names(store.controlled_by("uid-b")), std::vector<std::string>{"b"});
+  EXPECT_FALSE(store.get("ns/a"));
+}
+
 TEST(StripForCache, DropsManagedFieldsAndTheLastAppliedAnnotation) {
   json deployment = json::parse(R"({
     "kind": "Deployment",

@@ -1,7 +1,6 @@
 #include "p2l/controller/controller.hpp"
 
 #include "p2l/controller/json_log.hpp"
-#include "p2l/kube/store.hpp"
 #include "p2l/stop_sleep.hpp"
 
 namespace p2l::controller {
@@ -55,8 +54,8 @@ void Controller::start() {
   if (started_) return;
   started_ = true;
   // Whatever was enqueued before the caches were complete is enqueued again now.
-  for (const auto& object : caches_.post2logs())
-    queue_.add(kube::object_key(*object));
+  for (const std::string& key : caches_.post2log_keys())
+    queue_.add(key);
   for (int i = 0; i < options_.concurrency; ++i)
     workers_.emplace_back([this] { work(); });
   resync_thread_ = std::jthread([this](std::stop_token stop) { resync(stop); });
@@ -84,10 +83,10 @@ void Controller::work() {
 
 void Controller::resync(std::stop_token stop) {
   while (sleep_unless_stopped(stop, options_.resync_period)) {
-    const auto objects = caches_.post2logs();
-    for (const auto& object : objects)
-      queue_.add(kube::object_key(*object));
-    log_json(logger_, spdlog::level::debug, "resync", {{"post2logs", objects.size()}});
+    const std::vector<std::string> keys = caches_.post2log_keys();
+    for (const std::string& key : keys)
+      queue_.add(key);
+    log_json(logger_, spdlog::level::debug, "resync", {{"post2logs", keys.size()}});
   }
 }
 

@@ -9,6 +9,8 @@
 #include <pthread.h>
 #include <unistd.h>
 
+#include <pplx/threadpool.h>
+
 #include "p2l/controller/caches.hpp"
 #include "p2l/controller/controller.hpp"
 #include "p2l/controller/counting_transport.hpp"
@@ -23,6 +25,8 @@
 
 namespace p2l::controller {
 namespace {
+
+constexpr std::size_t kTransportThreads = 4;
 
 // hostname_pid: unique among the operator's replicas and readable in the Lease.
 std::string process_identity() {
@@ -83,6 +87,15 @@ int run(const RunRequest& request) {
   // server, and the per-thread caches in front of the arena take the small allocations, so
   // one arena costs no measurable time. Before any thread starts.
   mallopt(M_ARENA_MAX, 1);
+  // cpprestsdk's pool runs 40 threads unless told otherwise. They only run its I/O handlers
+  // and continuations (every blocking wait is on the operator's own threads), so a few keep a
+  // 2-CPU pod busy, and each thread more costs its stack and its malloc cache. Before any
+  // request; it throws if the pool exists already (a second run() in one process).
+  try {
+    crossplat::threadpool::initialize_with_threads(kTransportThreads);
+  } catch (const std::exception&) {
+    // Sized by the first run() already.
+  }
   const BlockedStopSignals signals;  // before any thread starts, so every thread inherits it
   auto logger = make_json_logger("post2log-operator");
   const std::string identity = process_identity();
@@ -144,6 +157,8 @@ int run(const RunRequest& request) {
         if (stop.stop_requested()) return;
       }
       log_json(*logger, spdlog::level::info, "caches synced");
+      // The first lists parsed whole pages before packing them: give those pages back.
+      malloc_trim(0);
       controller.start();
       if (request.leader_elect && !elector.hold(stop)) {
         leadership_lost = true;

@@ -117,12 +117,17 @@ ListResult Client::list(std::string_view collection, const ListOptions& options)
     if (kind.ends_with("List")) kind.resize(kind.size() - 4);
     if (const auto items = page.find("items"); items != page.end() && items->is_array()) {
       for (auto& item : *items) {
-        json& stored = result.items.emplace_back(std::move(item));
+        json stored = std::move(item);
         if (options.transform) options.transform(stored);
         if (!stored.contains("apiVersion") && !api_version.empty()) {
           stored["apiVersion"] = api_version;
         }
         if (!stored.contains("kind") && !kind.empty()) stored["kind"] = kind;
+        if (options.consume) {
+          options.consume(std::move(stored));
+        } else {
+          result.items.push_back(std::move(stored));
+        }
       }
     }
     const json metadata = page.value("metadata", json::object());

@@ -124,15 +124,23 @@ void Reflector::run() {
 
 bool Reflector::list_and_store() {
   ListResult listed;
+  // Packed as each page is read: the collection is never held whole as parsed JSON (at a
+  // restart every reflector lists at once).
+  std::map<std::string, PackedObject> fresh;
+  ListOptions list_options = options_.list;
+  list_options.consume = [&fresh](nlohmann::json&& item) {
+    std::string key = object_key(item);
+    fresh.insert_or_assign(std::move(key), PackedObject(item));
+  };
   try {
-    listed = client_.list(options_.collection, options_.list);
+    listed = client_.list(options_.collection, list_options);
   } catch (const ApiError& error) {
     // A list of a collection in a namespace that does not exist is empty, not 404: a 404
     // says that the server does not serve the kind at all.
     if (!options_.may_be_unserved || !error.not_found()) throw;
     const bool was_served = served_.exchange(false);
-    for (const auto& [key, object] : store_.replace({}))
-      notify(ChangeType::deleted, object);
+    for (const auto& [key, object] : store_.replace(std::map<std::string, PackedObject>{}))
+      notify(ChangeType::deleted, object.unpack());
     {
       std::lock_guard lock(mutex_);
       resource_version_.clear();
@@ -146,24 +154,22 @@ bool Reflector::list_and_store() {
   const bool was_unserved = !served_.exchange(true);
   if (was_unserved) logger_.info("reflector {}: the kind is served now", options_.collection);
   // The list applied the transform already (options_.list.transform).
-  std::map<std::string, ObjectPtr> fresh;
-  for (auto& item : listed.items) {
-    auto key = object_key(item);
-    fresh.emplace(std::move(key), std::make_shared<const nlohmann::json>(std::move(item)));
-  }
-  listed.items = nlohmann::json::array();
   const auto previous = store_.replace(fresh);
-  // Report the difference, so a relist after an outage shows what was missed.
-  for (const auto& [key, object] : fresh) {
-    const auto old = previous.find(key);
-    if (old == previous.end()) {
-      notify(ChangeType::added, object);
-    } else if (resource_version_of(*old->second) != resource_version_of(*object)) {
-      notify(ChangeType::modified, object, old->second);
+  // Report the difference, so a relist after an outage shows what was missed. Each object is
+  // parsed for its callback and dropped after it.
+  if (on_change_) {
+    for (const auto& [key, object] : fresh) {
+      const auto old = previous.find(key);
+      if (old == previous.end()) {
+        notify(ChangeType::added, object.unpack());
+      } else if (old->second.resource_version() != object.resource_version()) {
+        notify(ChangeType::modified, object.unpack(),
+               options_.report_previous ? old->second.unpack() : nullptr);
+      }
     }
-  }
-  for (const auto& [key, object] : previous) {
-    if (!fresh.contains(key)) notify(ChangeType::deleted, object);
+    for (const auto& [key, object] : previous) {
+      if (!fresh.contains(key)) notify(ChangeType::deleted, object.unpack());
+    }
   }
   {
     std::lock_guard lock(mutex_);
@@ -208,9 +214,10 @@ void Reflector::watch_once() {
       case WatchEventType::modified: {
         if (options_.transform) options_.transform(event->object);
         auto object = std::make_shared<const nlohmann::json>(std::move(event->object));
-        auto previous = store_.upsert(object);
+        const std::optional<PackedObject> previous = store_.upsert_packed(object);
         if (previous) {
-          notify(ChangeType::modified, std::move(object), std::move(previous));
+          notify(ChangeType::modified, std::move(object),
+                 options_.report_previous ? previous->unpack() : nullptr);
         } else {
           notify(ChangeType::added, std::move(object));
         }

@@ -39,41 +39,93 @@ void strip_for_cache(nlohmann::json& object) {
   annotations->erase(std::string{kLastApplied});
 }
 
-ObjectPtr Store::get(std::string_view key) const {
+PackedObject::PackedObject(const nlohmann::json& object)
+    : controller_uid_(kube::controller_uid(object)) {
+  std::vector<std::uint8_t> bytes = nlohmann::json::to_cbor(object);
+  // The serializer grows its buffer by doubling: kept for long, the slack would cost up to
+  // as much again.
+  bytes.shrink_to_fit();
+  bytes_ = std::make_shared<const std::vector<std::uint8_t>>(std::move(bytes));
+  if (const auto metadata = object.find("metadata");
+      metadata != object.end() && metadata->is_object()) {
+    resource_version_ = metadata->value("resourceVersion", "");
+  }
+}
+
+ObjectPtr PackedObject::unpack() const {
+  return std::make_shared<const nlohmann::json>(nlohmann::json::from_cbor(*bytes_));
+}
+
+ObjectPtr Store::read(const std::string& key, const PackedObject& packed) const {
+  // Parsing takes tens of microseconds for a Deployment: not under the lock, which the
+  // reflector needs for every event.
+  ObjectPtr object = packed.unpack();
   std::lock_guard lock(mutex_);
   const auto it = objects_.find(key);
-  if (it == objects_.end()) return nullptr;
-  return it->second;
+  if (it == objects_.end() || !it->second.packed.same(packed)) return object;
+  // Two readers parsed the same state at once: both get the first one stored.
+  if (ObjectPtr held = it->second.shared.lock()) return held;
+  it->second.shared = object;
+  return object;
+}
+
+ObjectPtr Store::get(std::string_view key) const {
+  std::string found_key;
+  std::optional<PackedObject> packed;
+  {
+    std::lock_guard lock(mutex_);
+    const auto it = objects_.find(key);
+    if (it == objects_.end()) return nullptr;
+    if (ObjectPtr held = it->second.shared.lock()) return held;
+    found_key = it->first;
+    packed = it->second.packed;
+  }
+  return read(found_key, *packed);
 }
 
 std::vector<ObjectPtr> Store::list() const {
-  std::lock_guard lock(mutex_);
+  std::vector<std::string> all = keys();
   std::vector<ObjectPtr> objects;
-  objects.reserve(objects_.size());
-  for (const auto& [key, object] : objects_)
-    objects.push_back(object);
+  objects.reserve(all.size());
+  for (const std::string& key : all) {
+    if (ObjectPtr object = get(key)) objects.push_back(std::move(object));
+  }
   return objects;
+}
+
+std::vector<std::string> Store::keys() const {
+  std::lock_guard lock(mutex_);
+  std::vector<std::string> all;
+  all.reserve(objects_.size());
+  for (const auto& [key, entry] : objects_)
+    all.push_back(key);
+  return all;
 }
 
 std::vector<ObjectPtr> Store::select(
     const std::function<bool(const nlohmann::json&)>& wanted) const {
-  std::lock_guard lock(mutex_);
   std::vector<ObjectPtr> objects;
-  for (const auto& [key, object] : objects_) {
-    if (wanted(*object)) objects.push_back(object);
+  for (ObjectPtr& object : list()) {
+    if (wanted(*object)) objects.push_back(std::move(object));
   }
   return objects;
 }
 
 std::vector<ObjectPtr> Store::controlled_by(std::string_view owner_uid) const {
-  std::lock_guard lock(mutex_);
+  std::vector<std::string> owned;
+  if (owner_uid.empty()) return {};
+  {
+    std::lock_guard lock(mutex_);
+    const auto found = by_controller_.find(owner_uid);
+    if (found == by_controller_.end()) return {};
+    owned.assign(found->second.begin(), found->second.end());
+  }
   std::vector<ObjectPtr> objects;
-  if (owner_uid.empty()) return objects;
-  const auto found = by_controller_.find(owner_uid);
-  if (found == by_controller_.end()) return objects;
-  objects.reserve(found->second.size());
-  for (const std::string& key : found->second)
-    objects.push_back(objects_.find(key)->second);
+  objects.reserve(owned.size());
+  for (const std::string& key : owned) {
+    // Gone since the index was read: as if read a moment later.
+    if (ObjectPtr object = get(key)) objects.push_back(std::move(object));
+  }
   return objects;
 }
 
@@ -82,50 +134,81 @@ std::size_t Store::size() const {
   return objects_.size();
 }
 
-void Store::index(const std::string& key, const nlohmann::json& object) {
-  std::string uid = controller_uid(object);
-  if (!uid.empty()) by_controller_[std::move(uid)].insert(key);
+void Store::index(const std::string& key, const std::string& uid) {
+  if (!uid.empty()) by_controller_[uid].insert(key);
 }
 
-void Store::unindex(const std::string& key, const nlohmann::json& object) {
-  const auto found = by_controller_.find(controller_uid(object));
+void Store::unindex(const std::string& key, const std::string& uid) {
+  const auto found = by_controller_.find(uid);
   if (found == by_controller_.end()) return;
   found->second.erase(key);
   if (found->second.empty()) by_controller_.erase(found);
 }
 
-ObjectPtr Store::upsert(ObjectPtr object) {
+std::optional<PackedObject> Store::upsert_packed(ObjectPtr object) {
   std::string key = object_key(*object);
+  PackedObject packed(*object);
   std::lock_guard lock(mutex_);
-  auto [it, inserted] = objects_.try_emplace(std::move(key), nullptr);
-  ObjectPtr previous = std::exchange(it->second, std::move(object));
-  if (previous) unindex(it->first, *previous);
-  index(it->first, *it->second);
+  const auto it = objects_.find(key);
+  if (it == objects_.end()) {
+    index(key, packed.controller_uid());
+    objects_.emplace(std::move(key), Entry{std::move(packed), std::move(object)});
+    return std::nullopt;
+  }
+  std::optional<PackedObject> previous = std::move(it->second.packed);
+  unindex(it->first, previous->controller_uid());
+  index(it->first, packed.controller_uid());
+  it->second = Entry{std::move(packed), std::move(object)};
   return previous;
+}
+
+ObjectPtr Store::upsert(ObjectPtr object) {
+  const std::optional<PackedObject> previous = upsert_packed(std::move(object));
+  return previous ? previous->unpack() : nullptr;
 }
 
 ObjectPtr Store::erase(const nlohmann::json& object) {
   const std::string key = object_key(object);
+  std::optional<Entry> previous;
+  {
+    std::lock_guard lock(mutex_);
+    const auto it = objects_.find(key);
+    if (it == objects_.end()) return nullptr;
+    previous = std::move(it->second);
+    unindex(it->first, previous->packed.controller_uid());
+    objects_.erase(it);
+  }
+  if (ObjectPtr held = previous->shared.lock()) return held;
+  return previous->packed.unpack();
+}
+
+std::map<std::string, PackedObject> Store::replace_entries(std::map<std::string, Entry> entries) {
   std::lock_guard lock(mutex_);
-  const auto it = objects_.find(key);
-  if (it == objects_.end()) return nullptr;
-  ObjectPtr previous = std::move(it->second);
-  unindex(it->first, *previous);
-  objects_.erase(it);
+  std::map<std::string, PackedObject> previous;
+  for (auto& [key, entry] : objects_)
+    previous.emplace(key, std::move(entry.packed));
+  objects_.clear();
+  by_controller_.clear();
+  for (auto& [key, entry] : entries) {
+    index(key, entry.packed.controller_uid());
+    objects_.emplace(key, std::move(entry));
+  }
   return previous;
 }
 
-std::map<std::string, ObjectPtr> Store::replace(std::map<std::string, ObjectPtr> objects) {
-  std::lock_guard lock(mutex_);
-  std::map<std::string, ObjectPtr> previous(std::make_move_iterator(objects_.begin()),
-                                            std::make_move_iterator(objects_.end()));
-  objects_.clear();
-  by_controller_.clear();
-  for (auto& [key, object] : objects) {
-    index(key, *object);
-    objects_.emplace(key, std::move(object));
-  }
-  return previous;
+std::map<std::string, PackedObject> Store::replace(std::map<std::string, PackedObject> objects) {
+  std::map<std::string, Entry> entries;
+  for (auto& [key, packed] : objects)
+    entries.emplace(key, Entry{std::move(packed), {}});
+  return replace_entries(std::move(entries));
+}
+
+std::map<std::string, PackedObject> Store::replace(
+    const std::map<std::string, ObjectPtr>& objects) {
+  std::map<std::string, Entry> entries;
+  for (const auto& [key, object] : objects)
+    entries.emplace(key, Entry{PackedObject(*object), object});
+  return replace_entries(std::move(entries));
 }
 
 }  // namespace p2l::kube

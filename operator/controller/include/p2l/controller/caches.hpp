@@ -42,9 +42,11 @@ class Caches {
   [[nodiscard]] bool synced() const;
   [[nodiscard]] bool wait_synced(std::chrono::milliseconds timeout) const;
 
-  // Shared with the cache, not copied (nullptr: none).
+  // Parsed from the cache, shared with whoever holds that state already (nullptr: none).
   [[nodiscard]] kube::ObjectPtr post2log(std::string_view key) const;
   [[nodiscard]] std::vector<kube::ObjectPtr> post2logs() const;
+  // Their keys, without reading the objects (the cache keeps them packed).
+  [[nodiscard]] std::vector<std::string> post2log_keys() const;
   // The children of one kind in `namespace_name`; throws for a namespace that is not watched.
   [[nodiscard]] const kube::Store& children(ChildKind kind, std::string_view namespace_name) const;
   // Whether the server serves that kind of child (false only for a kind that

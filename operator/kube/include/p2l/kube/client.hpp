@@ -24,6 +24,10 @@ struct ListOptions {
   // Applied to each item as its page is read, so that a long list is never held whole
   // (e.g. strip_for_cache).
   std::function<void(nlohmann::json&)> transform;
+  // When set, each item (transformed) is handed over as its page is read and the result's
+  // items stay empty: for a caller that keeps the items in another form (a cache packing
+  // them), so that the list is never held whole as parsed JSON.
+  std::function<void(nlohmann::json&&)> consume;
 };
 
 struct ListResult {

@@ -22,7 +22,8 @@ enum class ChangeType { added, modified, deleted };
 struct Change {
   ChangeType type = ChangeType::added;
   ObjectPtr object;  // as the store holds it; for deleted: the last state seen
-  // For modified: the state before, when the cache had it (else nullptr).
+  // For modified: the state before, when the cache had it and ReflectorOptions::report_previous
+  // (else nullptr).
   ObjectPtr previous;
 };
 
@@ -34,6 +35,10 @@ struct ReflectorOptions {
   // controller-runtime's cache transform: e.g. strip_for_cache, so that the cache does not
   // hold what no reader needs. Also given to the list, which applies it page by page.
   std::function<void(nlohmann::json&)> transform;
+  // Whether a modification reports the state before (Change::previous). The store keeps
+  // objects packed, so the state before is parsed for it: a callback that never reads it
+  // saves a parse per event by saying so.
+  bool report_previous = true;
   std::chrono::milliseconds initial_backoff{250};
   std::chrono::milliseconds max_backoff{std::chrono::seconds(30)};
   // The collection is of a kind the server may not serve (another project's CRD, not
