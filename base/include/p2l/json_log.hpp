@@ -23,6 +23,7 @@ namespace p2l {
 
 // Logs `message` with the members of `fields` after the line's own; a field named like one of
 // those (ts, level, logger, msg) is left out. Fields that are not an object go in as "fields".
+// Only a logger from make_json_logger writes the fields; another logger writes the message.
 void log_json(spdlog::logger& logger, spdlog::level::level_enum level, std::string_view message,
               const nlohmann::ordered_json& fields = nlohmann::ordered_json::object());
 
