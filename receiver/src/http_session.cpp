@@ -2,7 +2,7 @@
 
 #include <boost/beast/core/string.hpp>
 
-#include "logging.hpp"
+#include "p2l/json_log.hpp"
 #include "worker.hpp"
 
 namespace p2l {
@@ -225,8 +225,8 @@ void HttpSession::on_read_error(beast::error_code error) {
   }
   if (status == 0) {
     // The peer went away, was idle too long, or we are shutting down.
-    log_event(worker_.logger(), spdlog::level::trace, "connection closed",
-              {{"reason", error.message()}});
+    log_json(worker_.logger(), spdlog::level::trace, "connection closed",
+             {{"reason", error.message()}});
     close();
     return;
   }
@@ -236,8 +236,8 @@ void HttpSession::on_read_error(beast::error_code error) {
 }
 
 void HttpSession::reject(int status, std::string_view message, std::string_view reason) {
-  log_event(worker_.logger(), spdlog::level::debug, "request rejected",
-            {{"status", status}, {"reason", reason}});
+  log_json(worker_.logger(), spdlog::level::debug, "request rejected",
+           {{"status", status}, {"reason", reason}});
   send(worker_.handler().reject(status, message, response_scratch_).bytes, After::linger);
 }
 

@@ -11,7 +11,7 @@
 #include <system_error>
 
 #include "config.hpp"
-#include "logging.hpp"
+#include "p2l/json_log.hpp"
 #include "server.hpp"
 
 namespace {
@@ -80,7 +80,9 @@ int main(int argc, char** argv) {
     return 1;
   }
 
-  auto logger = p2l::make_json_logger("receiver", config.log_level);
+  // The contract's level names (uvicorn's) are spdlog's own.
+  auto logger =
+      p2l::make_json_logger("post2log-receiver", spdlog::level::from_str(config.log_level));
   std::error_code error;
   std::filesystem::create_directories(config.log_dir, error);
   if (error || ::access(config.log_dir.c_str(), W_OK) != 0) {
@@ -94,7 +96,7 @@ int main(int argc, char** argv) {
     p2l::Server server(config, logger);
     return server.run();
   } catch (const std::exception& failure) {
-    p2l::log_event(*logger, spdlog::level::critical, "cannot start", {{"error", failure.what()}});
+    p2l::log_json(*logger, spdlog::level::critical, "cannot start", {{"error", failure.what()}});
     return 1;
   }
 }

@@ -2,7 +2,7 @@
 
 #include <string>
 
-#include "logging.hpp"
+#include "p2l/json_log.hpp"
 #include "p2l/receiver_contract.hpp"
 #include "shipper_backlog.hpp"
 
@@ -111,25 +111,25 @@ void RequestHandler::report_rotation() {
   const auto readable = file_.positions_readable();
   if (readable && readable != positions_readable_) {
     if (*readable) {
-      log_event(logger_, spdlog::level::info, "reading the shipper's position file",
-                {{"posFile", shipper_pos_file_}});
+      log_json(logger_, spdlog::level::info, "reading the shipper's position file",
+               {{"posFile", shipper_pos_file_}});
     } else {
-      log_event(logger_, spdlog::level::warn,
-                "cannot read the shipper's position file: rotated files are kept until free "
-                "space runs low",
-                {{"posFile", shipper_pos_file_}, {"minFreeBytes", min_free_bytes_}});
+      log_json(logger_, spdlog::level::warn,
+               "cannot read the shipper's position file: rotated files are kept until free "
+               "space runs low",
+               {{"posFile", shipper_pos_file_}, {"minFreeBytes", min_free_bytes_}});
     }
     positions_readable_ = readable;
   }
   for (const DroppedFile& dropped : file_.take_dropped()) {
     metrics_.dropped_unshipped_bytes.add(dropped.bytes);
     metrics_.dropped_unshipped_lines.add(dropped.lines);
-    log_event(logger_, spdlog::level::err,
-              "deleted a log file the shipper had not read: free space is below the floor",
-              {{"file", dropped.path.string()},
-               {"unshippedBytes", dropped.bytes},
-               {"unshippedLines", dropped.lines},
-               {"minFreeBytes", min_free_bytes_}});
+    log_json(logger_, spdlog::level::err,
+             "deleted a log file the shipper had not read: free space is below the floor",
+             {{"file", dropped.path.string()},
+              {"unshippedBytes", dropped.bytes},
+              {"unshippedLines", dropped.lines},
+              {"minFreeBytes", min_free_bytes_}});
   }
 }
 
@@ -158,8 +158,8 @@ OutgoingResponse RequestHandler::handle_postback(const IncomingRequest& request,
   if (error) {
     metrics_.write_errors.add();
     if (!metrics_.write_failing.exchange(true, std::memory_order_relaxed)) {
-      log_event(logger_, spdlog::level::err, "cannot write records",
-                {{"file", file_.path().string()}, {"error", error.message()}});
+      log_json(logger_, spdlog::level::err, "cannot write records",
+               {{"file", file_.path().string()}, {"error", error.message()}});
     }
     const std::string body = error_body("the record could not be stored: " + error.message());
     return respond(scratch, {.status = 503,
@@ -169,8 +169,8 @@ OutgoingResponse RequestHandler::handle_postback(const IncomingRequest& request,
   }
   if (metrics_.write_failing.load(std::memory_order_relaxed)) {
     metrics_.write_failing.store(false, std::memory_order_relaxed);
-    log_event(logger_, spdlog::level::info, "writing records again",
-              {{"file", file_.path().string()}});
+    log_json(logger_, spdlog::level::info, "writing records again",
+             {{"file", file_.path().string()}});
   }
   metrics_.records_written.add();
   metrics_.bytes_written.add(line_.size());

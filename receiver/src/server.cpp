@@ -6,7 +6,7 @@
 #include <thread>
 #include <utility>
 
-#include "logging.hpp"
+#include "p2l/json_log.hpp"
 
 namespace p2l {
 
@@ -54,14 +54,14 @@ int Server::run() {
     // Port 0 means any free port; the other workers then share the first one's.
     address = worker->listen(address);
   }
-  log_event(*logger_, spdlog::level::info, "listening",
-            {{"host", address.address().to_string()},
-             {"port", address.port()},
-             {"endpoint", config_.endpoint},
-             {"workers", config_.workers},
-             {"logDir", config_.log_dir},
-             {"shipperPosFile", config_.shipper_pos_file},
-             {"minFreeBytes", config_.min_free_bytes}});
+  log_json(*logger_, spdlog::level::info, "listening",
+           {{"host", address.address().to_string()},
+            {"port", address.port()},
+            {"endpoint", config_.endpoint},
+            {"workers", config_.workers},
+            {"logDir", config_.log_dir},
+            {"shipperPosFile", config_.shipper_pos_file},
+            {"minFreeBytes", config_.min_free_bytes}});
 
   std::mutex mutex;
   std::condition_variable all_done;
@@ -79,20 +79,20 @@ int Server::run() {
   int signal_number = 0;
   signals.async_wait([&](boost::system::error_code, int number) { signal_number = number; });
   signals_io.run();
-  log_event(*logger_, spdlog::level::info, "shutting down",
-            {{"signal", signal_number == SIGTERM ? "SIGTERM" : "SIGINT"}});
+  log_json(*logger_, spdlog::level::info, "shutting down",
+           {{"signal", signal_number == SIGTERM ? "SIGTERM" : "SIGINT"}});
 
   for (auto& worker : workers_)
     worker->begin_shutdown();
   std::unique_lock lock(mutex);
   if (!all_done.wait_for(lock, config_.drain_timeout, [&] { return running == 0; })) {
-    log_event(*logger_, spdlog::level::warn, "drain timeout reached, closing connections");
+    log_json(*logger_, spdlog::level::warn, "drain timeout reached, closing connections");
     for (auto& worker : workers_)
       worker->force_stop();
   }
   lock.unlock();
   threads.clear();  // joins
-  log_event(*logger_, spdlog::level::info, "stopped");
+  log_json(*logger_, spdlog::level::info, "stopped");
   return 0;
 }
 

@@ -6,7 +6,7 @@
 #include <vector>
 
 #include "http_session.hpp"
-#include "logging.hpp"
+#include "p2l/json_log.hpp"
 
 namespace p2l {
 
@@ -50,8 +50,8 @@ void Worker::accept() {
       return;
     }
     accept_paused_ = true;
-    log_event(logger_, spdlog::level::debug, "connection limit reached, accepting paused",
-              {{"connections", sessions_.size()}});
+    log_json(logger_, spdlog::level::debug, "connection limit reached, accepting paused",
+             {{"connections", sessions_.size()}});
   });
 }
 
@@ -60,7 +60,7 @@ void Worker::accept_now() {
     if (error == asio::error::operation_aborted || !acceptor_.is_open()) return;
     if (error) {
       // Out of file descriptors or similar: back off instead of spinning.
-      log_event(logger_, spdlog::level::warn, "accept failed", {{"error", error.message()}});
+      log_json(logger_, spdlog::level::warn, "accept failed", {{"error", error.message()}});
       accept_retry_.expires_after(std::chrono::milliseconds(100));
       accept_retry_.async_wait([this](boost::system::error_code wait_error) {
         if (!wait_error) accept();

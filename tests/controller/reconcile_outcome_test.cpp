@@ -10,6 +10,7 @@
 
 #include "p2l/controller/controller.hpp"
 #include "p2l/controller/work_queue.hpp"
+#include "p2l/json_log.hpp"
 
 namespace p2l::controller {
 namespace {
@@ -43,17 +44,16 @@ class ProcessNextKey : public ::testing::Test {
  protected:
   ProcessNextKey()
       : queue_(BackoffPolicy{.base = 20ms, .max = 1s}),
-        logger_("test", std::make_shared<spdlog::sinks::ostream_sink_st>(log_)) {
-    logger_.set_level(spdlog::level::debug);
-  }
+        logger_(make_json_logger("test", spdlog::level::debug,
+                                 std::make_shared<spdlog::sinks::ostream_sink_st>(log_))) {}
 
   bool step(const ReconcileFunction& reconcile) {
-    return process_next_key(queue_, reconcile, metrics_, logger_);
+    return process_next_key(queue_, reconcile, metrics_, *logger_);
   }
   WorkQueue queue_;
   ControllerMetrics metrics_;
   std::ostringstream log_;
-  spdlog::logger logger_;
+  std::shared_ptr<spdlog::logger> logger_;
 };
 
 TEST_F(ProcessNextKey, AFailureIsRetriedWithAGrowingBackoffAndSuccessResetsIt) {

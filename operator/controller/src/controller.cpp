@@ -1,6 +1,6 @@
 #include "p2l/controller/controller.hpp"
 
-#include "p2l/controller/json_log.hpp"
+#include "p2l/json_log.hpp"
 #include "p2l/stop_sleep.hpp"
 
 namespace p2l::controller {

@@ -1,7 +1,7 @@
 #include "p2l/controller/leader_election.hpp"
 
-#include "p2l/controller/json_log.hpp"
 #include "p2l/controller/resource_types.hpp"
+#include "p2l/json_log.hpp"
 #include "p2l/kube/errors.hpp"
 #include "p2l/kube/events.hpp"
 #include "p2l/stop_sleep.hpp"

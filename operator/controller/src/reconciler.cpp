@@ -4,11 +4,11 @@
 #include <set>
 
 #include "p2l/controller/child_plan.hpp"
-#include "p2l/controller/json_log.hpp"
 #include "p2l/controller/ownership.hpp"
 #include "p2l/controller/resource_types.hpp"
 #include "p2l/controller/subset.hpp"
 #include "p2l/decode.hpp"
+#include "p2l/json_log.hpp"
 #include "p2l/kube/errors.hpp"
 #include "p2l/names.hpp"
 #include "p2l/post2log_fields.hpp"

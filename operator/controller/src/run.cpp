@@ -15,11 +15,11 @@
 #include "p2l/controller/controller.hpp"
 #include "p2l/controller/counting_transport.hpp"
 #include "p2l/controller/http_server.hpp"
-#include "p2l/controller/json_log.hpp"
 #include "p2l/controller/leader_election.hpp"
 #include "p2l/controller/metrics.hpp"
 #include "p2l/controller/reconciler.hpp"
 #include "p2l/controller/work_queue.hpp"
+#include "p2l/json_log.hpp"
 #include "p2l/kube/connection.hpp"
 #include "p2l/kube/cpprest_transport.hpp"
 

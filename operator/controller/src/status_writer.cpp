@@ -1,7 +1,7 @@
 #include "p2l/controller/status_writer.hpp"
 
-#include "p2l/controller/json_log.hpp"
 #include "p2l/controller/subset.hpp"
+#include "p2l/json_log.hpp"
 #include "p2l/kube/errors.hpp"
 #include "p2l/kube/events.hpp"
 #include "p2l/kube/store.hpp"

@@ -2,10 +2,6 @@
 
 #include <gtest/gtest.h>
 
-#include <thread>
-
-#include "p2l/stop_sleep.hpp"
-
 namespace p2l {
 namespace {
 
@@ -23,18 +19,6 @@ TEST(Rfc3339, BeforeTheEpochTheFractionStillCountsUp) {
   const system_clock::time_point time =
       sys_days{year{1969} / 12 / 31} + hours{23} + minutes{59} + seconds{59} + milliseconds{250};
   EXPECT_EQ(format_rfc3339(time, SubSecond::millis), "1969-12-31T23:59:59.250Z");
-}
-
-TEST(StopSleep, AStopEndsTheSleepAtOnce) {
-  std::stop_source source;
-  const auto started = steady_clock::now();
-  std::jthread stopper([&] {
-    std::this_thread::sleep_for(milliseconds(50));
-    source.request_stop();
-  });
-  EXPECT_FALSE(sleep_unless_stopped(source.get_token(), hours(1)));
-  EXPECT_LT(steady_clock::now() - started, seconds(30));
-  EXPECT_TRUE(sleep_unless_stopped(std::stop_source{}.get_token(), milliseconds(1)));
 }
 
 }  // namespace
