@@ -1,5 +1,6 @@
 #include "p2l/controller/ownership.hpp"
 
+#include "p2l/kube/store.hpp"
 #include "p2l/names.hpp"
 #include "p2l/post2log.hpp"
 
@@ -24,9 +25,6 @@ std::optional<std::string> owner_key(const json& child) {
   if (!child.is_object() || !child.contains("metadata")) return std::nullopt;
   const json& metadata = child["metadata"];
   const std::string namespace_name = metadata.value("namespace", "");
-  auto key_for = [&](const std::string& name) {
-    return namespace_name.empty() ? name : namespace_name + "/" + name;
-  };
   if (const json* reference = controller_reference(child)) {
     // Controlled by something else: not ours, whatever its labels say.
     if (reference->value("kind", "") != kKind ||
@@ -35,19 +33,18 @@ std::optional<std::string> owner_key(const json& child) {
     }
     const std::string name = reference->value("name", "");
     if (name.empty()) return std::nullopt;
-    return key_for(name);
+    return kube::object_key(namespace_name, name);
   }
   const json labels = metadata.value("labels", json::object());
   const std::string instance = labels.value(std::string{kLabelInstance}, "");
   if (instance.empty() || labels.value(std::string{kLabelManagedBy}, "") != kManagerName) {
     return std::nullopt;
   }
-  return key_for(instance);
+  return kube::object_key(namespace_name, instance);
 }
 
 bool controlled_by(const json& child, std::string_view owner_uid) {
-  const json* reference = controller_reference(child);
-  return reference != nullptr && !owner_uid.empty() && reference->value("uid", "") == owner_uid;
+  return !owner_uid.empty() && kube::controller_uid(child) == owner_uid;
 }
 
 }  // namespace p2l::controller

@@ -36,10 +36,6 @@ std::vector<const json*> desired_shards(const std::vector<Child>& desired, const
 // See Reconciler::create.
 constexpr std::string_view kCreateOnlyResourceVersion = "1";
 
-std::string key_of(std::string_view namespace_name, std::string_view name) {
-  return std::string{namespace_name} + "/" + std::string{name};
-}
-
 }  // namespace
 
 std::string service_url(const std::string& name, const std::string& namespace_name, int port,
@@ -195,7 +191,7 @@ ReconcileOutcome Reconciler::report_invalid(const json& object, const std::strin
                     .previous = previous,
                     .now = rfc3339_now()};
   log_json(logger_, spdlog::level::warn, "invalid Post2Log, children left as they are",
-           {{"key", namespace_name + "/" + name}, {"error", message}});
+           {{"key", kube::object_key(namespace_name, name)}, {"error", message}});
   try {
     status_writer_.write(object, compute_status(input), Problem{reason, message, "Validate"});
   } catch (const std::exception& error) {
@@ -217,7 +213,8 @@ Reconciler::FluentdGate Reconciler::gate_fluentd_config(const json& object,
   int existing = 0;
   bool all_run_it = true;
   for (int shard = 0; shard < resource.spec.replicas; ++shard) {
-    const kube::ObjectPtr live = deployments.get(key_of(namespace_name, shard_name(name, shard)));
+    const kube::ObjectPtr live =
+        deployments.get(kube::object_key(namespace_name, shard_name(name, shard)));
     if (!live) continue;
     ++existing;
     // The cached object is const and shared: look fields up without inserting them.
@@ -227,7 +224,7 @@ Reconciler::FluentdGate Reconciler::gate_fluentd_config(const json& object,
   }
   const std::string job_name = fluentd_check_job_name(name);
   const kube::ObjectPtr job = caches_.children(ChildKind::fluentd_check_job, namespace_name)
-                                  .get(key_of(namespace_name, job_name));
+                                  .get(kube::object_key(namespace_name, job_name));
   const CheckStep step = decide_config_check({.hash = hash,
                                               .record = record,
                                               .job = job.get(),
@@ -241,7 +238,7 @@ Reconciler::FluentdGate Reconciler::gate_fluentd_config(const json& object,
       return {.state = FluentdGate::State::checking, .message = checking};
     case CheckStep::record_pass:
       log_json(logger_, spdlog::level::info, "fluentd --dry-run accepted the configuration",
-               {{"key", namespace_name + "/" + name}, {"hash", hash}});
+               {{"key", kube::object_key(namespace_name, name)}, {"hash", hash}});
       record = ConfigCheckRecord{.hash = hash, .passed = true, .message = ""};
       return {};
     case CheckStep::record_fail:
@@ -268,7 +265,7 @@ Reconciler::FluentdGate Reconciler::gate_fluentd_config(const json& object,
     }
   }
   log_json(logger_, spdlog::level::info, "checking the Fluentd configuration",
-           {{"key", namespace_name + "/" + name}, {"hash", hash}, {"job", job_name}});
+           {{"key", kube::object_key(namespace_name, name)}, {"hash", hash}, {"job", job_name}});
   try {
     client_.create(kube::collection_path(jobs, namespace_name),
                    render_fluentd_config_check_job(resource, options_.render));
@@ -327,7 +324,8 @@ std::vector<ShardState> Reconciler::shard_states(const std::string& namespace_na
   static const json kNone;  // a shard without a Deployment
   std::vector<ShardState> shards;
   for (int shard = 0; shard < replicas; ++shard) {
-    const kube::ObjectPtr live = deployments.get(key_of(namespace_name, shard_name(name, shard)));
+    const kube::ObjectPtr live =
+        deployments.get(kube::object_key(namespace_name, shard_name(name, shard)));
     ShardState state = ShardState::from_deployment(live ? *live : kNone);
     const json* wanted = rendered.empty() ? nullptr : rendered[static_cast<std::size_t>(shard)];
     state.current = live && wanted != nullptr && contains_subset(*live, *wanted);
@@ -345,8 +343,8 @@ Reconciler::LiveChildren Reconciler::observe(const std::vector<Child>& desired,
                                              const std::string& namespace_name) const {
   LiveChildren live;
   for (const Child& child : desired) {
-    kube::ObjectPtr cached =
-        caches_.children(child.kind, namespace_name).get(key_of(namespace_name, child.name()));
+    kube::ObjectPtr cached = caches_.children(child.kind, namespace_name)
+                                 .get(kube::object_key(namespace_name, child.name()));
     live.objects.push_back(cached.get());
     live.holders.push_back(std::move(cached));
   }

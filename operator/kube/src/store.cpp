@@ -10,9 +10,15 @@ constexpr std::string_view kLastApplied = "kubectl.kubernetes.io/last-applied-co
 
 std::string object_key(const nlohmann::json& object) {
   const auto& metadata = object.at("metadata");
-  const std::string name = metadata.value("name", "");
-  const std::string namespace_name = metadata.value("namespace", "");
-  return namespace_name.empty() ? name : namespace_name + "/" + name;
+  return object_key(metadata.value("namespace", ""), metadata.value("name", ""));
+}
+
+std::string object_key(std::string_view namespace_name, std::string_view name) {
+  if (namespace_name.empty()) return std::string{name};
+  std::string key{namespace_name};
+  key += '/';
+  key += name;
+  return key;
 }
 
 std::string controller_uid(const nlohmann::json& object) {

@@ -20,6 +20,7 @@ using ObjectPtr = std::shared_ptr<const nlohmann::json>;
 
 // "namespace/name", or "name" for cluster-scoped objects.
 std::string object_key(const nlohmann::json& object);
+std::string object_key(std::string_view namespace_name, std::string_view name);
 
 // The uid of the object's controller ownerReference (the one with controller: true), or "".
 std::string controller_uid(const nlohmann::json& object);
