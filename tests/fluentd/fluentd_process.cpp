@@ -71,8 +71,8 @@ int FluentdProcess::stop(int signal) {
   return status;
 }
 
-int run_command(const std::vector<std::string>& argv) {
-  return wait_status(spawn(argv, {}));
+int run_command(const std::vector<std::string>& argv, const std::filesystem::path& output) {
+  return wait_status(spawn(argv, output));
 }
 
 }  // namespace p2l::test

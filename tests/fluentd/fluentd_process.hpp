@@ -26,7 +26,8 @@ class FluentdProcess {
   pid_t pid_ = -1;
 };
 
-// Runs COMMAND (argv) to completion; returns its exit code (128+signal when killed).
-int run_command(const std::vector<std::string>& argv);
+// Runs COMMAND (argv) to completion, its stdout and stderr appended to `output`; returns its
+// exit code (128+signal when killed).
+int run_command(const std::vector<std::string>& argv, const std::filesystem::path& output);
 
 }  // namespace p2l::test
