@@ -284,7 +284,8 @@ TEST_F(Pipeline, ShipsEveryRecordOnceWithItsFieldsAcrossRotations) {
   probe[0] = "/usr/bin/ruby";
   const fs::path probe_output = dir_.path() / "probe.out";
   EXPECT_EQ(run_command(probe, probe_output), 0)
-      << "the liveness probe fails on a running Fluentd:\n" << read_text(probe_output);
+      << "the liveness probe fails on a running Fluentd:\n"
+      << read_text(probe_output);
   fluentd_->stop(SIGKILL);
   EXPECT_NE(run_command(probe, probe_output), 0) << "the liveness probe passes without Fluentd";
 }
