@@ -92,6 +92,18 @@ wide() {
     { echo "row: $row"; return 1; }
 }
 check "kubectl get -o wide: REPLICAS, UPDATED and URL" wide
+# Who wrote what, as `kubectl get --show-managed-fields` and audit logs tell it: the operator by
+# its own name (its User-Agent), not its HTTP library's.
+writers() {
+  local managers
+  managers=$(k get post2log web -o json --show-managed-fields |
+    jq -r '.metadata.managedFields[] | select(.subresource == "status") | .manager' | sort -u)
+  [ "$managers" = post2log-operator ] || { echo "status written by: $managers"; return 1; }
+  managers=$(k get deployment web-0 -o json --show-managed-fields |
+    jq -r '.metadata.managedFields[] | select(.operation == "Apply") | .manager' | sort -u)
+  [ "$managers" = post2log-operator ] || { echo "shard applied by: $managers"; return 1; }
+}
+check "the status and the children are written under the name post2log-operator" writers
 
 # ---------------------------------------------------------------- rolling, one shard at a time
 

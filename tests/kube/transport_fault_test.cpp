@@ -7,6 +7,7 @@
 #include <spdlog/spdlog.h>
 
 #include <future>
+#include <regex>
 
 #include "fault_server.hpp"
 #include "p2l/kube/client.hpp"
@@ -390,6 +391,35 @@ TEST(TransportFaults, DeadPooledConnectionIsNotReused) {
                  .content_type = "application/json",
                  .body = std::string(64 * 1024, ' ') + "{}"};
     EXPECT_EQ(f.transport->send(next).status, 200) << method;
+  }
+}
+
+TEST(TransportFaults, EveryRequestCarriesTheConnectionsUserAgent) {
+  FaultServer server([](ServerConnection& c, const std::string& request) {
+    if (request.find("watch=true") != std::string::npos) {
+      c.send(chunked_head() + "0\r\n\r\n");
+      return;
+    }
+    const std::string body = R"({"kind":"Status","status":"Success"})";
+    c.send("HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: " +
+           std::to_string(body.size()) + "\r\n\r\n" + body);
+  });
+  Connection connection;
+  connection.server = server.url();
+  connection.user_agent = "post2log-operator/9.8.7";
+  const auto transport = make_cpprest_transport(connection, test_logger());
+  EXPECT_EQ(transport->send({.method = "GET", .target = "/api/v1/namespaces/default"}).status, 200);
+  auto stream = transport->open_stream(watch_request());
+  while (stream->next_line()) {
+  }
+  const auto heads = server.requests();
+  ASSERT_EQ(heads.size(), 2u);
+  for (const std::string& head : heads) {
+    // cpprestsdk writes no space after the colon, which HTTP allows.
+    EXPECT_TRUE(
+        std::regex_search(head, std::regex("\r\nUser-Agent: *post2log-operator/9\\.8\\.7\r\n")))
+        << head;
+    EXPECT_EQ(head.find("cpprestsdk"), std::string::npos) << head;
   }
 }
 

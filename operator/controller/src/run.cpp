@@ -103,6 +103,7 @@ int run(const RunRequest& request) {
     std::optional<std::filesystem::path> kubeconfig;
     if (request.kubeconfig) kubeconfig = *request.kubeconfig;
     kube::Connection connection = kube::load_connection(kubeconfig);
+    connection.user_agent = std::string{"post2log-operator/"} + P2L_VERSION;
     log_json(*logger, spdlog::level::info, "starting",
              {{"version", P2L_VERSION},
               {"server", connection.server},

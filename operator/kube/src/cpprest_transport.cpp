@@ -206,11 +206,14 @@ TransportError classify(const std::string& context, const std::exception& error,
                         cause.code);
 }
 
-http::http_request make_request(const Request& request) {
+http::http_request make_request(const Request& request, const std::string& user_agent) {
   http::http_request message(request.method);
   message.set_request_uri(web::uri(request.target));
   for (const auto& [name, value] : request.headers)
     message.headers().add(name, value);
+  if (!user_agent.empty() && !message.headers().has("User-Agent")) {
+    message.headers().add("User-Agent", user_agent);
+  }
   if (!request.content_type.empty()) message.set_body(request.body, request.content_type);
   return message;
 }
@@ -310,6 +313,7 @@ class CpprestTransport final : public Transport {
             TlsMaterial{connection.ca_pem, connection.client_cert_pem, connection.client_key_pem})),
         tls_files_(connection),
         proxy_(proxy_for(connection.server, connection.proxy_url, process_environment)),
+        user_agent_(connection.user_agent),
         logger_(logger) {
     if (proxy_) logger_.info("reaching {} through the proxy {}", server_, *proxy_);
     try {
@@ -350,7 +354,7 @@ class CpprestTransport final : public Transport {
         web::uri(server_), make_config(current_tls(), verify_, proxy_, request.timeout, logger_));
     pplx::cancellation_token_source cancel;
     try {
-      auto response = client->request(make_request(request), cancel.get_token()).get();
+      auto response = client->request(make_request(request, user_agent_), cancel.get_token()).get();
       return std::make_unique<CpprestStream>(std::move(client), std::move(cancel),
                                              std::move(response), peer_);
     } catch (const std::exception& error) {
@@ -362,7 +366,7 @@ class CpprestTransport final : public Transport {
   Response send_once(const Request& request) {
     try {
       auto client = client_for(request.timeout);
-      auto answer = client->request(make_request(request)).get();
+      auto answer = client->request(make_request(request, user_agent_)).get();
       Response response;
       response.status = answer.status_code();
       response.content_type = header_value(answer.headers(), "Content-Type");
@@ -410,6 +414,7 @@ class CpprestTransport final : public Transport {
   std::shared_ptr<const TlsMaterial> tls_;  // guarded by mutex_
   TlsFiles tls_files_;                      // guarded by mutex_
   std::optional<std::string> proxy_;
+  std::string user_agent_;
   Peer peer_;
   spdlog::logger& logger_;
   std::mutex mutex_;

@@ -28,6 +28,10 @@ struct Connection {
   std::shared_ptr<TokenSource> token;  // null: no bearer token
   std::string namespace_name = "default";
   std::string source;  // where this came from, for diagnostics
+  // Sent as User-Agent on every request (empty: the HTTP library's own). The API server names
+  // a writer's managedFields entry after it when the request gives no fieldManager, and logs
+  // it in its audit records.
+  std::string user_agent;
 };
 
 // The in-cluster files and environment; tests point these elsewhere.
