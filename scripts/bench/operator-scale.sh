@@ -32,6 +32,9 @@ set -euo pipefail
 
 here=$(cd "$(dirname "$0")" && pwd)
 repo=$(cd "$here/../.." && pwd)
+log_name=operator-scale
+# shellcheck source=../lib/common.sh
+source "$repo/scripts/lib/common.sh"
 operator=${P2L_OPERATOR_BIN:-$repo/build/operator/post2log-operator}
 count=${BENCH_COUNT:-500}
 runs=${BENCH_RUNS:-3}
@@ -119,9 +122,7 @@ YAML
 # certificate. The burst polls every second on the two CPUs the operator and the API server
 # share, so it asks with curl: a kubectl process costs far more CPU to start than its request.
 api_get() {
-  curl -sSf --max-time 60 --cacert "$P2L_KUBE_DIR/pki/ca.crt" \
-    --cert "$P2L_KUBE_DIR/pki/admin.crt" --key "$P2L_KUBE_DIR/pki/admin.key" \
-    -H "Accept: ${2:-application/json}" "$P2L_APISERVER_URL$1"
+  curl_admin "$P2L_KUBE_DIR/pki" --max-time 60 -H "Accept: ${2:-application/json}" "$P2L_APISERVER_URL$1"
 }
 
 # children NAMESPACE: "deployments pvcs services configmaps" the operator manages there,

@@ -157,16 +157,12 @@ make_kubeconfig() {
 
 # ---------------------------------------------------------------- probes
 
-curl_admin() {
-  curl -sSf --max-time 5 --cacert "${dir}/pki/ca.crt" \
-    --cert "${dir}/pki/admin.crt" --key "${dir}/pki/admin.key" "$@"
-}
 etcd_healthy() { curl -sSf --max-time 5 "http://${LOOPBACK}:${etcd_client_port}/health" | grep -q '"health":"true"'; }
-apiserver_ready() { [[ "$(curl_admin "https://${api_address}:${apiserver_port}/readyz")" == ok ]]; }
+apiserver_ready() { [[ "$(curl_admin "${dir}/pki" --max-time 5 "https://${api_address}:${apiserver_port}/readyz")" == ok ]]; }
 kcm_healthy() { [[ "$(curl -sSfk --max-time 5 "https://${LOOPBACK}:${kcm_port}/healthz")" == ok ]]; }
 # The service-account controller of kube-controller-manager creates this.
 default_sa_exists() {
-  curl_admin -o /dev/null "https://${api_address}:${apiserver_port}/api/v1/namespaces/default/serviceaccounts/default"
+  curl_admin "${dir}/pki" --max-time 5 -o /dev/null "https://${api_address}:${apiserver_port}/api/v1/namespaces/default/serviceaccounts/default"
 }
 
 show_logs() {

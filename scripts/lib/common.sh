@@ -1,4 +1,4 @@
-# Helpers shared by scripts/kube/control-plane.sh and scripts/cluster/ (sourced).
+# Helpers shared by scripts/kube/control-plane.sh, scripts/cluster/ and scripts/bench/ (sourced).
 # shellcheck shell=bash
 # The caller sets log_name, the prefix of its messages, and `dir`, the directory
 # its processes belong to (with pids/NAME.pid and logs/NAME.log); log_start is
@@ -123,6 +123,14 @@ free_port() {
 }
 
 # ---------------------------------------------------------------- certificates
+
+# curl_admin PKI [CURL ARGS...]: curl as the control plane's admin (PKI/admin.crt and .key),
+# trusting only its CA (PKI/ca.crt); fails on HTTP errors.
+curl_admin() {
+  local pki=$1
+  shift
+  curl -sSf --cacert "${pki}/ca.crt" --cert "${pki}/admin.crt" --key "${pki}/admin.key" "$@"
+}
 
 # sign_cert PKI NAME SUBJECT EXT CA_CRT CA_KEY: PKI/NAME.key (ECDSA P-256, mode 600) and
 # PKI/NAME.crt signed by the CA, with the X.509 extensions EXT (one per line).
